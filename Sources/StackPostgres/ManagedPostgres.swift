@@ -1,0 +1,186 @@
+import Foundation
+import Logging
+import StackConfig
+import StackCore
+
+/// The cluster `stack up` runs itself: initdb on first run, pg_ctl start/stop, logs under the state directory.
+///
+/// initdb and postgres refuse to run as root; as root they run as Debian's `postgres` user, which owns the data
+/// directory. The cluster listens on 127.0.0.1 only, with trust authentication for loopback connections.
+public struct ManagedPostgres: Sendable {
+    /// Data directory.
+    public let dataDir: String
+    /// Server log file.
+    public let logFile: String
+    /// Application database name.
+    public let database: String
+    /// TCP port on 127.0.0.1.
+    public let port: Int
+    /// The server programs.
+    public let binaries: PostgresBinaries
+    /// `max_slot_wal_keep_size` applied at every start.
+    public let maxSlotWALKeepSize: String
+    /// The unprivileged user the server runs as when stack runs as root.
+    public let runAs: String?
+    /// Extra `-c name=value` settings (tests use these to break things on purpose).
+    public let extraSettings: [String: String]
+
+    /// Superuser name created by initdb.
+    public static let superuser = "postgres"
+
+    /// Resolves binaries, user and port for the configured cluster (the port is chosen once and remembered).
+    public static func prepare(
+        settings: ManagedPostgresSettings, stateDir: String, extraSettings: [String: String] = [:]
+    ) throws -> ManagedPostgres {
+        let binaries = try PostgresBinaries.locate()
+        let runAs: String? = geteuid() == 0 ? "postgres" : nil
+        if let runAs, getpwnam(runAs) == nil {
+            throw StackError(
+                "STACK-P002",
+                "running as root, but there is no '\(runAs)' user to run Postgres as (initdb and postgres refuse root). "
+                    + "Install Debian's postgresql package (it creates the user) or run stack as a normal user.")
+        }
+        let port = try settings.port ?? rememberedOrFreePort(dataDir: settings.dataDir)
+        return ManagedPostgres(
+            dataDir: settings.dataDir, logFile: stateDir + "/logs/postgres.log", database: settings.database,
+            port: port, binaries: binaries, maxSlotWALKeepSize: settings.maxSlotWALKeepSize, runAs: runAs,
+            extraSettings: extraSettings)
+    }
+
+    /// The superuser URL of the application database.
+    public var url: DatabaseURL {
+        DatabaseURL(user: Self.superuser, password: nil, host: "127.0.0.1", port: port, database: database)
+    }
+
+    /// True once initdb has run in the data directory.
+    public var isInitialized: Bool { FileManager.default.fileExists(atPath: dataDir + "/PG_VERSION") }
+
+    /// Runs initdb if the data directory is new; checks the major version of an existing one.
+    /// Returns true when it created the cluster.
+    @discardableResult
+    public func initializeIfNeeded(logger: Logger) throws -> Bool {
+        if isInitialized {
+            try checkVersion()
+            return false
+        }
+        let fm = FileManager.default
+        if let contents = try? fm.contentsOfDirectory(atPath: dataDir), !contents.isEmpty {
+            throw StackError(
+                "STACK-P005",
+                "\(dataDir) exists and is not empty, but is not a Postgres data directory. "
+                    + "Move it away or set postgres.managed.data_dir to another path.")
+        }
+        try makeDirectory(dataDir, owner: runAs, mode: 0o700)
+        try makeDirectory((logFile as NSString).deletingLastPathComponent, owner: nil, mode: 0o755)
+        logger.notice("initializing managed postgres", metadata: ["postgres.data_dir": "\(dataDir)"])
+        let result = try ProcessRunner.run(
+            binaries.path("initdb"),
+            ["-D", dataDir, "-U", Self.superuser, "--auth=trust", "-E", "UTF8", "--locale=C"],
+            asUser: runAs)
+        guard result.status == 0 else {
+            throw StackError("STACK-P006", "initdb failed (exit \(result.status)):\n\(result.output.suffix(2000))")
+        }
+        let settings = """
+
+            # Added by stack: loopback only, logical replication for the sync service.
+            listen_addresses = '127.0.0.1'
+            unix_socket_directories = ''
+            wal_level = logical
+            max_replication_slots = 20
+            max_wal_senders = 20
+            """
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dataDir + "/postgresql.conf"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(settings.utf8))
+        try handle.close()
+        try rememberPort()
+        return true
+    }
+
+    /// True when a server is running on this data directory.
+    public func isRunning() -> Bool {
+        guard isInitialized else { return false }
+        let result = try? ProcessRunner.run(binaries.path("pg_ctl"), ["status", "-D", dataDir], asUser: runAs)
+        return result?.status == 0
+    }
+
+    /// Starts the server and waits until it accepts connections. An already running server is adopted.
+    /// Returns false when it was already running.
+    @discardableResult
+    public func start(logger: Logger) throws -> Bool {
+        if isRunning() {
+            logger.notice("managed postgres already running; adopting it", metadata: ["postgres.port": "\(port)"])
+            return false
+        }
+        guard PortProbe.isFree(host: "127.0.0.1", port: port) else {
+            throw StackError(
+                "STACK-P004",
+                "port \(port) on 127.0.0.1 is in use by another program, so the managed Postgres cannot start. "
+                    + "Stop that program or set postgres.managed.port to a free port.")
+        }
+        try prepareLogFile()
+        var options = [
+            "-p \(port)", "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=",
+            "-c max_slot_wal_keep_size=\(maxSlotWALKeepSize)",
+        ]
+        options += extraSettings.sorted { $0.key < $1.key }.map { "-c \($0.key)=\($0.value)" }
+        let result = try ProcessRunner.run(
+            binaries.path("pg_ctl"),
+            ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "60", "-s", "-o", options.joined(separator: " ")],
+            asUser: runAs)
+        guard result.status == 0 else {
+            let tail = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(8)
+            throw StackError(
+                "STACK-P007",
+                "managed postgres failed to start (pg_ctl exit \(result.status)). \(result.output)\n"
+                    + "Last lines of \(logFile):\n" + (tail?.joined(separator: "\n") ?? "(none)"))
+        }
+        return true
+    }
+
+    /// Stops the server (fast shutdown: open transactions roll back, committed data is safe).
+    public func stop() throws {
+        guard isRunning() else { return }
+        let result = try ProcessRunner.run(
+            binaries.path("pg_ctl"), ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "60", "-s"], asUser: runAs)
+        guard result.status == 0 else {
+            throw StackError("STACK-P008", "pg_ctl stop failed (exit \(result.status)): \(result.output)")
+        }
+    }
+
+    private func checkVersion() throws {
+        let text = (try? String(contentsOfFile: dataDir + "/PG_VERSION", encoding: .utf8)) ?? ""
+        let version = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        guard version == binaries.majorVersion else {
+            throw StackError(
+                "STACK-P003",
+                "\(dataDir) was created by PostgreSQL \(version), but the installed server is "
+                    + "PostgreSQL \(binaries.majorVersion). Install postgresql-\(version), or move the directory away "
+                    + "(its data is then not used), or set postgres.managed.data_dir to another path.")
+        }
+    }
+
+    private func prepareLogFile() throws {
+        let directory = (logFile as NSString).deletingLastPathComponent
+        try makeDirectory(directory, owner: nil, mode: 0o755)
+        if !FileManager.default.fileExists(atPath: logFile) {
+            FileManager.default.createFile(atPath: logFile, contents: nil, attributes: [.posixPermissions: 0o640])
+        }
+        if let runAs { try chown(logFile, to: runAs) }
+    }
+
+    private func rememberPort() throws {
+        try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: Self.portFile(dataDir: dataDir)))
+    }
+
+    static func portFile(dataDir: String) -> String { dataDir + "/stack.port" }
+
+    static func rememberedOrFreePort(dataDir: String) throws -> Int {
+        if let text = try? String(contentsOfFile: portFile(dataDir: dataDir), encoding: .utf8),
+            let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            return port
+        }
+        return try PortProbe.freePort()
+    }
+}

@@ -1,0 +1,18 @@
+import Logging
+import PostgresNIO
+
+extension PostgresClient {
+    /// Runs `body` with a client for `url` whose pool runs for exactly the body's duration.
+    ///
+    /// For one-shot commands (doctor, schema, seed, tests); `stack up` runs its client as a Service instead.
+    public static func withClient<Result: Sendable>(
+        _ url: DatabaseURL, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+}
