@@ -32,7 +32,9 @@ let package = Package(
             name: "StackServer",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,10 +52,11 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .target(name: "CStackSystem"),
         .target(
             name: "StackPostgres",
             dependencies: [
-                "CLibPQ", "StackConfig", "StackCore",
+                "CLibPQ", "CStackSystem", "StackConfig", "StackCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

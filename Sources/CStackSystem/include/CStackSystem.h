@@ -1,0 +1,8 @@
+#ifndef STACK_CSTACKSYSTEM_H
+#define STACK_CSTACKSYSTEM_H
+#include <spawn.h>
+
+/// posix_spawn_file_actions_addclosefrom_np (glibc >= 2.34), which Swift's Glibc module does not expose.
+int stack_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+
+#endif

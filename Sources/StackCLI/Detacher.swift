@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import StackConfig
+import StackServer
+
+/// `stack up --detach`: starts `stack up` in its own session, logging to the state directory, and waits for ready.
+struct Detacher {
+    let global: GlobalOptions
+    let output: OutputFormat
+
+    func start() async throws {
+        let config = try global.loadConfig()
+        let runState = RunState(stateDir: config.stateDir)
+        if let running = runState.read() {
+            Console.error("STACK-S006: a stack is already running (pid \(running.pid)). Stop it with stack down.")
+            throw ExitCode(1)
+        }
+        let logDir = config.stateDir + "/logs"
+        try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
+        let logPath = logDir + "/stack.log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        var arguments = [CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : executablePath(), "up", "--config", config.file]
+        if global.verbose { arguments.append("--verbose") }
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let endpoints = runState.read() {
+                SummaryPrinter.print(endpoints, format: output, footer: false, title: "stack is up in the background")
+                if output == .text { Console.out("Logs: \(logPath)\nStop it with: stack down") }
+                return
+            }
+            if !process.isRunning {
+                let tail = (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").suffix(15)
+                Console.error("stack up exited before it was ready. Last lines of \(logPath):")
+                Console.error(tail?.joined(separator: "\n") ?? "")
+                throw ExitCode(1)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Console.error("stack up did not become ready within 120 s; see \(logPath)")
+        throw ExitCode(1)
+    }
+
+    private func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StackConfig
+
+/// Flags every subcommand accepts, anywhere on its command line.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Config file (default: ./stack.yaml, else dev/stack.yaml).")
+    var config: String?
+
+    @Flag(name: [.short, .long], help: "Log everything (debug level) to stderr.")
+    var verbose = false
+
+    /// Bootstraps logging once and returns the root logger.
+    func logger() -> Logger {
+        ConsoleLogHandler.bootstrap(level: verbose ? .debug : .notice)
+        return Logger(label: "stack")
+    }
+
+    /// Loads the configuration, printing every problem and exiting 1 on failure.
+    func loadConfig() throws -> StackConfig {
+        do {
+            return try ConfigLoader().load(explicit: config)
+        } catch let error as ConfigError {
+            Console.error(error.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// How a command prints what scripts read.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, env
+}

@@ -1,0 +1,69 @@
+import StackCore
+
+/// Where each component of `stack up` stands; components wait on their dependencies here.
+public actor ReadinessGate {
+    /// A component that failed, and why.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// The component's name (postgres, database, api, sync, …).
+        public let component: String
+        /// What went wrong.
+        public let reason: String
+
+        /// `component: reason`.
+        public var description: String { "\(component): \(reason)" }
+    }
+
+    private var ready: [String: String] = [:]
+    private var failure: Failure?
+    private var waiters: [(names: Set<String>, continuation: CheckedContinuation<Void, Error>)] = []
+    private let expected: Set<String>
+
+    /// Creates a gate that is fully ready once every name in `expected` is.
+    public init(expected: Set<String>) {
+        self.expected = expected
+    }
+
+    /// Marks a component ready with a detail (its URL, port, …).
+    public func markReady(_ component: String, detail: String = "") {
+        ready[component] = detail
+        resume()
+    }
+
+    /// Marks a component failed; everyone waiting gets the failure.
+    public func markFailed(_ component: String, reason: String) {
+        if failure == nil { failure = Failure(component: component, reason: reason) }
+        resume()
+    }
+
+    /// The first failure, if any.
+    public var firstFailure: Failure? { failure }
+
+    /// The detail a ready component registered.
+    public func detail(of component: String) -> String? { ready[component] }
+
+    /// Waits until all of `names` are ready; throws the first failure.
+    public func wait(for names: Set<String>) async throws {
+        if let failure { throw failure }
+        if names.isSubset(of: ready.keys) { return }
+        try await withCheckedThrowingContinuation { continuation in
+            waiters.append((names, continuation))
+        }
+    }
+
+    /// Waits until every expected component is ready.
+    public func waitForAll() async throws { try await wait(for: expected) }
+
+    private func resume() {
+        var remaining: [(names: Set<String>, continuation: CheckedContinuation<Void, Error>)] = []
+        for waiter in waiters {
+            if let failure {
+                waiter.continuation.resume(throwing: failure)
+            } else if waiter.names.isSubset(of: ready.keys) {
+                waiter.continuation.resume()
+            } else {
+                remaining.append(waiter)
+            }
+        }
+        waiters = remaining
+    }
+}
