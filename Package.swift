@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", exact: "5.8.0"),
     ],
     targets: [
         .executableTarget(name: "stack", dependencies: ["StackCLI"]),
@@ -53,10 +54,23 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         .target(name: "CStackSystem"),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "StackPGOutput"),
+        .target(name: "StackSyncRules", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "StackAuth",
+            dependencies: [
+                "CSodium",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "StackPostgres",
             dependencies: [
-                "CLibPQ", "CStackSystem", "StackConfig", "StackCore",
+                "CLibPQ", "CStackSystem", "StackConfig", "StackCore", "StackPGOutput",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +93,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "StackCoreTests", dependencies: ["StackCore"]),
+        .testTarget(name: "StackPGOutputTests", dependencies: ["StackPGOutput"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StackSyncRulesTests", dependencies: ["StackSyncRules"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StackAuthTests", dependencies: ["StackAuth", "CSodium"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "StackReplicationConnectionTests",
+            dependencies: ["StackPostgres", "StackPGOutput", "StackTesting", "CLibPQ"]
+        ),
         .testTarget(
             name: "StackConfigTests",
             dependencies: ["StackConfig", "StackCore"],

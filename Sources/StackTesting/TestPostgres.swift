@@ -18,7 +18,15 @@ public final class TestPostgres: Sendable {
     /// The temporary directory holding it.
     public let directory: String
 
+    /// Loopback port of the cluster.
+    public var port: Int { managed.port }
+
     private static let sharedCluster = SharedCluster()
+
+    // Parallel tests open many connections and walsenders; fsync off because the cluster is thrown away.
+    static let testDefaults = [
+        "fsync": "off", "max_connections": "300", "max_wal_senders": "60", "max_replication_slots": "60",
+    ]
 
     /// The process-wide cluster, started on first use.
     public static func shared() async throws -> TestPostgres {
@@ -33,7 +41,7 @@ public final class TestPostgres: Sendable {
         let managedSettings = ManagedPostgresSettings(
             dataDir: directory + "/data", port: nil, database: "postgres", maxSlotWALKeepSize: "256MB")
         let managed = try ManagedPostgres.prepare(
-            settings: managedSettings, stateDir: directory, extraSettings: settings.merging(["fsync": "off"]) { a, _ in a })
+            settings: managedSettings, stateDir: directory, extraSettings: settings.merging(Self.testDefaults) { given, _ in given })
         var logger = Logger(label: "stack.test")
         logger.logLevel = .warning
         try managed.initializeIfNeeded(logger: logger)

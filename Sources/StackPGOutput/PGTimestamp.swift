@@ -1,0 +1,113 @@
+/// Converts `timestamptz` text (DateStyle ISO) to PowerSync's legacy UTC form `YYYY-MM-DD HH:MM:SS[.frac]Z`.
+enum PGTimestamp {
+    /// `2023-03-06 15:47:00.25+02` → `2023-03-06 13:47:00.25Z`; the fraction keeps the source precision.
+    /// Returns nil for text that is not an ISO timestamptz or lands outside years 0000–9999 (PowerSync syncs null).
+    static func legacyUTC(_ text: String) -> String? {
+        switch text {
+        case "infinity": return "9999-12-31 23:59:59Z"
+        case "-infinity": return "0000-01-01 00:00:00Z"
+        default: break
+        }
+        var scanner = Scanner(Array(text.utf8))
+        guard let year = scanner.number(minDigits: 4, maxDigits: 6), scanner.skip("-"),
+            let month = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip("-"),
+            let day = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(" "),
+            let hour = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
+            let minute = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
+            let second = scanner.number(minDigits: 2, maxDigits: 2)
+        else { return nil }
+        var fraction = ""
+        if scanner.peek == UInt8(ascii: ".") {
+            let start = scanner.index
+            scanner.index += 1
+            guard scanner.number(minDigits: 1, maxDigits: 9) != nil else { return nil }
+            fraction = String(decoding: scanner.bytes[start..<scanner.index], as: UTF8.self)
+        }
+        guard let sign = scanner.peek, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return nil }
+        scanner.index += 1
+        guard let offsetHours = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
+        var offsetSeconds = offsetHours * 3600
+        if scanner.skip(":") {
+            guard let offsetMinutes = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
+            offsetSeconds += offsetMinutes * 60
+            if scanner.skip(":") {
+                guard let extra = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
+                offsetSeconds += extra
+            }
+        }
+        // " BC" and anything else after the offset is outside what PowerSync converts.
+        guard scanner.atEnd, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        if sign == UInt8(ascii: "+") { offsetSeconds = -offsetSeconds }
+        let local = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        let utc = local + offsetSeconds
+        let days = utc.floorDivided(by: 86_400)
+        let secondsOfDay = utc - days * 86_400
+        let date = civil(fromDays: days)
+        guard (0...9999).contains(date.year) else { return nil }
+        return pad(date.year, 4) + "-" + pad(date.month, 2) + "-" + pad(date.day, 2) + " "
+            + pad(secondsOfDay / 3600, 2) + ":" + pad(secondsOfDay / 60 % 60, 2) + ":" + pad(secondsOfDay % 60, 2)
+            + fraction + "Z"
+    }
+
+    // Howard Hinnant's days_from_civil: days since 1970-01-01 in the proleptic Gregorian calendar.
+    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = y.floorDivided(by: 400)
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    private static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = z.floorDivided(by: 146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
+    private struct Scanner {
+        let bytes: [UInt8]
+        var index = 0
+
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+        var atEnd: Bool { index == bytes.count }
+
+        mutating func skip(_ character: Unicode.Scalar) -> Bool {
+            guard peek == UInt8(ascii: character) else { return false }
+            index += 1
+            return true
+        }
+
+        mutating func number(minDigits: Int, maxDigits: Int) -> Int? {
+            var value = 0
+            var count = 0
+            while count < maxDigits, let byte = peek, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                count += 1
+                index += 1
+            }
+            return count >= minDigits ? value : nil
+        }
+    }
+}
+
+extension Int {
+    fileprivate func floorDivided(by divisor: Int) -> Int {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}

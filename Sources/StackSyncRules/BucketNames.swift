@@ -1,0 +1,109 @@
+/// Bucket name serialisation exactly as PowerSync's `JSONBucketNameSerialize`: `def["v1",2]`, `def[]`,
+/// numbers in JavaScript notation (so 314 and 314.0 both print `314`), strings with `JSON.stringify` escaping.
+public enum BucketNames {
+    /// The serialised parameter list, e.g. `["u1",3]`.
+    public static func serializeParameters(_ values: [SQLiteValue]) -> String {
+        "[" + values.map(serialize).joined(separator: ",") + "]"
+    }
+
+    /// The full bucket name: optional `"<streamID>#"` prefix, definition name, parameter list.
+    public static func name(definition: String, parameters: [SQLiteValue], streamID: String? = nil) -> String {
+        (streamID.map { "\($0)#" } ?? "") + definition + serializeParameters(parameters)
+    }
+
+    private static func serialize(_ value: SQLiteValue) -> String {
+        switch value {
+        case .null, .blob: "null"
+        case .integer(let number): String(number)
+        case .real(let number): JSONText.real(number, preserveRealType: false)
+        case .text(let text): JSONText.quote(text)
+        }
+    }
+}
+
+/// A bucket a request may sync, with its priority and the definition that produced it.
+public struct BucketDescription: Sendable, Hashable {
+    /// The full bucket name, e.g. `1#user_lists["abc"]`.
+    public var name: String
+    /// 0 (highest) … 3 (default).
+    public var priority: Int
+    /// The bucket definition name.
+    public var definition: String
+
+    /// Creates a description.
+    public init(name: String, priority: Int, definition: String) {
+        self.name = name
+        self.priority = priority
+        self.definition = definition
+    }
+}
+
+/// One output of a data query for a source row: the row belongs to `bucket` as `objectType`/`objectID`.
+public struct EvaluatedRow: Sendable, Hashable {
+    /// The full bucket name.
+    public var bucket: String
+    /// The bucket definition name.
+    public var definition: String
+    /// The output table name: the alias if given, else the source table name.
+    public var objectType: String
+    /// The `id` output column as text ("" when missing).
+    public var objectID: String
+    /// The selected columns in output order, blobs dropped.
+    public var data: SQLiteRow
+}
+
+/// A failure evaluating one query on one row; PowerSync logs these and skips the output.
+public struct RowEvaluationError: Sendable, Hashable {
+    /// The bucket definition name.
+    public var definition: String
+    /// 0-based index of the query in its list.
+    public var queryIndex: Int
+    /// What failed, e.g. "IN is only supported on JSON arrays".
+    public var message: String
+}
+
+/// All outputs and errors of evaluating one source row.
+public struct RowEvaluationResult: Sendable, Hashable {
+    /// Bucket outputs.
+    public var rows: [EvaluatedRow] = []
+    /// Per-query failures.
+    public var errors: [RowEvaluationError] = []
+}
+
+/// A key of the parameter index: definition name, parameter query id (1-based, as PowerSync) and the values.
+public struct ParameterLookup: Sendable, Hashable {
+    /// The bucket definition name.
+    public var definition: String
+    /// PowerSync's query id: the 1-based position among the definition's parameter queries, as text.
+    public var queryID: String
+    /// The lookup values, normalised so integral reals are integers (1 and 1.0 match).
+    public var values: [SQLiteValue]
+
+    /// Creates a lookup, normalising the values.
+    public init(definition: String, queryID: String, values: [SQLiteValue]) {
+        self.definition = definition
+        self.queryID = queryID
+        self.values = values.map(Self.normalize)
+    }
+
+    /// A stable text key, `["def","1","u1"]` (JSON with integral reals already normalised).
+    public var serializedKey: String {
+        JSONValue.array([.string(definition), .string(queryID)] + values.map { $0.jsonValue ?? .null })
+            .jsonText(preserveRealType: true)
+    }
+
+    private static func normalize(_ value: SQLiteValue) -> SQLiteValue {
+        if case .real(let number) = value, number.rounded() == number, abs(number) < 9.2e18 {
+            return .integer(Int64(number))
+        }
+        return value
+    }
+}
+
+/// One parameter-index row produced by a source row of a parameter query's table.
+public struct ParameterIndexEntry: Sendable, Hashable {
+    /// Where to store it.
+    public var lookup: ParameterLookup
+    /// The selected row-side output columns (blobs dropped); PowerSync stores these as a JSON array of objects.
+    public var bucketParameters: [SQLiteRow]
+}

@@ -1,0 +1,135 @@
+/// A compiled legacy data query: `SELECT … FROM table WHERE <filter on row and bucket.*>`.
+struct DataQuery: Sendable {
+    /// One output column: all source columns (`*`) or a named expression.
+    enum Output: Sendable {
+        case star
+        case expression(name: String, clause: RowValueClause)
+    }
+
+    var sql: String
+    var sourceTable: TableReference
+    /// The alias, if the query gave one.
+    var alias: String?
+    var outputs: [Output]
+    var filter: ParameterMatchClause
+    var bucketParameters: [String]
+    /// Column names read from the row (for schema validation), with their positions.
+    var referencedColumns: [(name: String, position: SQLPosition)]
+    var tablePosition: SQLPosition
+
+    /// The object type for rows of `table`: alias, else the query's table (or the concrete table for wildcards).
+    func objectType(for table: String) -> String {
+        if let alias { return alias }
+        return sourceTable.isWildcard ? table : sourceTable.name
+    }
+
+    /// Compiles a data query; problems go to `context`.
+    static func compile(_ context: inout QueryContext, bucketParameters: [String]) -> DataQuery? {
+        guard let statement = context.parse() else { return nil }
+        context.addUnsupported(statement)
+        guard statement.from.count == 1, let from = statement.from.first,
+            case .table(let schema, let name, let rawName, let quoted, let alias) = from.source
+        else {
+            let position = statement.from.count > 1 ? statement.from[1].position : statement.from.first?.position
+            if let first = statement.from.first, case .subquery = first.source {
+                context.add(.unsupportedClause, "Subqueries are not supported", at: first.position)
+            } else {
+                context.add(.unsupportedClause, "Must SELECT from a single table", at: position ?? statement.position)
+            }
+            return nil
+        }
+        if !quoted, rawName != name {
+            context.add(.identifierCase,
+                "Unquoted identifiers are converted to lower-case. Use \"\(rawName)\" instead.",
+                at: from.position, severity: .warning)
+        }
+        let tableName = alias ?? name
+        var compiler = ClauseCompiler(valueTable: tableName, parameterTables: ["bucket"],
+            supportsParameterExpressions: false, supportsExpandingParameters: false)
+        let filter = compiler.compileWhere(statement.whereClause)
+
+        let inputNames = filter.inputParameters.map(\.key)
+        let expected = bucketParameters.map { "bucket.\($0)" }
+        let all = Set(inputNames + expected)
+        if (!filter.hasError && all.count != filter.inputParameters.count) || all.count != bucketParameters.count {
+            let expectedJSON = JSONValue.array(expected.map { .string($0) }).jsonText()
+            let gotJSON = JSONValue.array(inputNames.map { .string($0) }).jsonText()
+            context.add(.bucketParameters, "Query must cover all bucket parameters. Expected: \(expectedJSON) Got: "
+                + gotJSON, at: statement.position)
+        }
+
+        var outputs: [Output] = []
+        var hasID = false
+        for column in statement.columns {
+            OutputNames.checkAliasCase(column, &context)
+            guard let outputName = OutputNames.name(of: column) else {
+                context.add(.expression, "alias is required", at: column.expression.position)
+                continue
+            }
+            if column.isStar {
+                outputs.append(.star)
+                // Without a schema PowerSync assumes `*` includes an id.
+                hasID = true
+                continue
+            }
+            if outputName == "id" { hasID = true }
+            if let clause = compiler.compileRowValue(column.expression) {
+                outputs.append(.expression(name: outputName, clause: clause))
+            }
+        }
+        if !hasID {
+            context.add(.missingID, "Query must return an \"id\" column", at: statement.columns.first?.position
+                ?? statement.position)
+        }
+        context.absorb(compiler.problems)
+        var referenced: [(String, SQLPosition)] = []
+        collectColumns(statement, table: tableName, into: &referenced)
+        return DataQuery(sql: context.source.sql, sourceTable: TableReference(schema: schema ?? "public", name: name),
+            alias: alias, outputs: outputs, filter: filter, bucketParameters: bucketParameters,
+            referencedColumns: referenced, tablePosition: from.position)
+    }
+
+    /// Evaluates the query on a row of `table`, returning (serialised parameters, output data) pairs.
+    func evaluate(table: String, row: SQLiteRow) throws(SQLEvaluationError) -> [(parameters: [SQLiteValue],
+        data: SQLiteRow)]
+    {
+        var values = row.dictionary
+        if sourceTable.isWildcard { values["_table_suffix"] = .text(sourceTable.suffix(of: table)) }
+        let matches = try filter.filterRow(values)
+        if matches.isEmpty { return [] }
+        var data = SQLiteRow()
+        for output in outputs {
+            switch output {
+            case .star:
+                // `*` skips columns starting with '_' and never overrides an earlier explicit column.
+                for column in row.columns where !column.name.hasPrefix("_") && data[column.name] == nil {
+                    data[column.name] = column.value
+                }
+            case .expression(let name, let clause):
+                data[name] = try clause.evaluate(values)
+            }
+        }
+        data = SQLiteRow(data.columns.filter(\.value.isJSONCompatible))
+        return matches.map { match in
+            (bucketParameters.map { match["bucket.\($0)"] ?? .null }, data)
+        }
+    }
+}
+
+/// Collects `column` / `table.column` references to the row table, for schema validation.
+func collectColumns(_ statement: SQLSelectStatement, table: String?, into result: inout [(String, SQLPosition)]) {
+    func visit(_ expression: SQLExpression) {
+        switch expression.kind {
+        case .column(_, let owner, let name, _, _):
+            if owner == nil || owner == table { result.append((name, expression.position)) }
+        case .call(_, _, let arguments, _): arguments.forEach(visit)
+        case .binary(_, let left, let right):
+            visit(left)
+            visit(right)
+        case .unary(_, let operand), .member(_, let operand, _), .cast(let operand, _): visit(operand)
+        case .literal, .unsupported: break
+        }
+    }
+    for column in statement.columns where !column.isStar { visit(column.expression) }
+    if let whereClause = statement.whereClause { visit(whereClause) }
+}

@@ -1,0 +1,62 @@
+/// One named column value of a row.
+public struct SQLiteColumn: Sendable, Hashable {
+    /// The column name.
+    public var name: String
+    /// The value.
+    public var value: SQLiteValue
+
+    /// Creates a column.
+    public init(name: String, value: SQLiteValue) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A row with ordered columns (the order of a source table or of a SELECT list).
+public struct SQLiteRow: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+    /// The columns in order; names are unique.
+    public private(set) var columns: [SQLiteColumn]
+
+    /// Creates a row from ordered columns (a later duplicate replaces the earlier value in place).
+    public init(_ columns: [SQLiteColumn] = []) {
+        self.columns = []
+        for column in columns { self[column.name] = column.value }
+    }
+
+    /// Creates a row from a dictionary; columns are sorted by name for a deterministic order.
+    public init(_ dictionary: [String: SQLiteValue]) {
+        self.init(dictionary.keys.sorted().map { SQLiteColumn(name: $0, value: dictionary[$0]!) })
+    }
+
+    /// Creates a row keeping the literal's order.
+    public init(dictionaryLiteral elements: (String, SQLiteValue)...) {
+        self.init(elements.map { SQLiteColumn(name: $0.0, value: $0.1) })
+    }
+
+    /// The value of `name`, nil when absent; assigning keeps the column's position.
+    public subscript(name: String) -> SQLiteValue? {
+        get { columns.first { $0.name == name }?.value }
+        set {
+            if let index = columns.firstIndex(where: { $0.name == name }) {
+                if let newValue { columns[index].value = newValue } else { columns.remove(at: index) }
+            } else if let newValue {
+                columns.append(SQLiteColumn(name: name, value: newValue))
+            }
+        }
+    }
+
+    /// Column names in order.
+    public var names: [String] { columns.map(\.name) }
+
+    /// The columns as a dictionary.
+    public var dictionary: [String: SQLiteValue] {
+        Dictionary(columns.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// JSON object text as PowerSync stores row data: blobs dropped, integral reals written as `1.0`.
+    public var jsonText: String {
+        JSONValue.object(columns.compactMap { column in
+            column.value.jsonValue.map { JSONMember(key: column.name, value: $0) }
+        }).jsonText(preserveRealType: true)
+    }
+}

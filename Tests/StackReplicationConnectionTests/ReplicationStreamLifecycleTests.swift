@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import StackPGOutput
+import StackPostgres
+import StackTesting
+import Testing
+
+@Suite struct ReplicationStreamLifecycleTests {
+    let logger = Logger(label: "test.replication")
+
+    private func prepare(_ prefix: String) async throws -> (TestDatabase, SQLSession, String) {
+        let database = try await TestPostgres.shared().makeDatabase(prefix: prefix)
+        let session = try SQLSession(url: database.url)
+        try session.execute(
+            "CREATE TABLE items (id int PRIMARY KEY, name text); CREATE PUBLICATION pub FOR TABLE items")
+        return (database, session, "slot_\(database.name)")
+    }
+
+    @Test func stopReturnsPromptlyWhileTheConsumerLags() async throws {
+        let (database, session, slot) = try await prepare("lag")
+        let connection = try await LibPQReplicationConnection.connect(url: database.url, logger: logger)
+        _ = try await connection.createSlot(slot)
+        try session.execute("INSERT INTO items SELECT g, 'x' FROM generate_series(1, 2000) g")
+        let stream = try await connection.startReplication(slot: slot, publications: ["pub"], bufferCapacity: 4)
+        // Nobody reads: the thread fills the 4-event buffer and must stop reading.
+        try await Task.sleep(for: .milliseconds(300))
+        let clock = ContinuousClock()
+        let elapsed = await clock.measure { await connection.stop() }
+        #expect(elapsed < .seconds(3))
+        var iterator = stream.makeAsyncIterator()
+        var events = 0
+        while try await iterator.next() != nil { events += 1 }
+        #expect(events <= 4)
+        #expect(events > 0)
+        try session.execute("SELECT pg_drop_replication_slot('\(slot)')")
+    }
+
+    @Test func terminatedWalsenderEndsTheStreamWithATypedError() async throws {
+        let (database, session, slot) = try await prepare("kill")
+        let connection = try await LibPQReplicationConnection.connect(url: database.url, logger: logger)
+        _ = try await connection.createSlot(slot)
+        let stream = try await connection.startReplication(slot: slot, publications: ["pub"])
+        try session.execute(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '\(slot)'")
+        var iterator = stream.makeAsyncIterator()
+        do {
+            while try await iterator.next() != nil {}
+            Issue.record("the stream ended without an error")
+        } catch let error as ReplicationConnectionError {
+            #expect(["STACK-R039", "STACK-R032"].contains(error.code), "\(error)")
+            #expect(!error.message.isEmpty)
+        }
+        await connection.stop()
+        // The walsender is gone, so the slot is free again; drop it once Postgres marks it inactive.
+        for _ in 0..<50 {
+            if (try? session.execute("SELECT pg_drop_replication_slot('\(slot)')")) != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    @Test func endToEndWithConcurrentWriters() async throws {
+        let (database, session, slot) = try await prepare("e2e")
+        let connection = try await LibPQReplicationConnection.connect(url: database.url, logger: logger)
+        _ = try await connection.createSlot(slot)
+        let stream = try await connection.startReplication(slot: slot, publications: ["pub"])
+        let total = 50_000
+        let perTransaction = 100
+        let url = database.url
+        let clock = ContinuousClock()
+        let started = clock.now
+        // The writer runs on its own thread: libpq calls block and must not hold a cooperative-pool thread.
+        let writer = Thread {
+            guard let writer = try? SQLSession(url: url) else { return }
+            for start in stride(from: 1, through: total, by: perTransaction) {
+                try? writer.execute(
+                    "INSERT INTO items SELECT g, 'name ' || g "
+                        + "FROM generate_series(\(start), \(start + perTransaction - 1)) g"
+                )
+            }
+        }
+        writer.start()
+        var assembler = TransactionAssembler()
+        var rows = 0
+        var transactions = 0
+        for try await event in stream {
+            guard case .message(let message, _, _) = event,
+                case .transaction(let transaction)? = try assembler.feed(message)
+            else { continue }
+            rows += transaction.changes.count
+            transactions += 1
+            connection.confirm(transaction.endLSN)
+            if rows >= total { break }
+        }
+        let elapsed = clock.now - started
+        #expect(rows == total)
+        #expect(transactions == total / perTransaction)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(
+            "end-to-end concurrent: \(rows) rows in \(transactions) transactions written and received in "
+                + "\(String(format: "%.2f", seconds)) s = \(Int(Double(rows) / seconds)) rows/s")
+        await connection.stop()
+        try session.execute("SELECT pg_drop_replication_slot('\(slot)')")
+    }
+}

@@ -1,0 +1,64 @@
+import Testing
+
+@testable import StackSyncRules
+
+@Suite("Bucket names and lookup keys as PowerSync serialises them")
+struct BucketNameTests {
+    static let cases: [([SQLiteValue], String?, String)] = [
+        (["v1", 2], nil, #"def["v1",2]"#),
+        ([], nil, "def[]"),
+        ([314, 3.14, 314.0], nil, "def[314,3.14,314]"),
+        ([.null], nil, "def[null]"),
+        (["a\"b\\c\n\u{01}é"], nil, #"def["a\"b\\c\n\u0001é"]"#),
+        (["abc"], "1", #"1#def["abc"]"#),
+        ([1e21, -0.5], "12", "12#def[1e+21,-0.5]"),
+    ]
+
+    @Test("serialises", arguments: cases)
+    func serialises(_ values: [SQLiteValue], _ streamID: String?, _ expected: String) {
+        #expect(BucketNames.name(definition: "def", parameters: values, streamID: streamID) == expected)
+    }
+
+    @Test("booleans from JWT claims become 1 and 0")
+    func booleans() throws {
+        let compiled = try rules("""
+            bucket_definitions:
+              flags:
+                parameters: SELECT token_parameters.a AS a, token_parameters.b AS b
+                data:
+                  - SELECT * FROM t WHERE a = bucket.a AND b = bucket.b
+            """)
+        let request = RequestParameters(userID: "u", jwtClaims: ["parameters": ["a": true, "b": false]])
+        #expect(compiled.buckets(for: request).map(\.name) == ["flags[1,0]"])
+    }
+
+    @Test("lookups normalise integral reals so 1 and 1.0 match")
+    func lookupNormalisation() {
+        let a = ParameterLookup(definition: "d", queryID: "1", values: [1.0])
+        let b = ParameterLookup(definition: "d", queryID: "1", values: [1])
+        #expect(a == b)
+        #expect(a.serializedKey == #"["d","1",1]"#)
+        #expect(ParameterLookup(definition: "d", queryID: "2", values: [1.5, "x"]).serializedKey
+            == #"["d","2",1.5,"x"]"#)
+    }
+
+    @Test("row JSON keeps integral reals typed and drops blobs")
+    func rowJSON() {
+        let row: SQLiteRow = ["id": "1", "r": 2.0, "i": 2, "n": nil, "b": .blob([1])]
+        #expect(row.jsonText == #"{"id":"1","r":2.0,"i":2,"n":null}"#)
+    }
+
+    @Test("JSON parser keeps integer vs real and key order", arguments: [
+        (#"{"b":1,"a":[true,null,1.5,"x"]}"#, #"{"b":1,"a":[true,null,1.5,"x"]}"#),
+        (#"  [1e2, -0, 12345678901234567890] "#, "[100.0,0,12345678901234567000.0]"),
+        (#""\u00e9\ud83d\ude00""#, "\"é😀\""),
+    ])
+    func jsonRoundTrip(_ input: String, _ expected: String) throws {
+        #expect(try JSONValue.parse(input).jsonText() == expected)
+    }
+
+    @Test("invalid JSON is rejected", arguments: ["{", "[1,]", "01", "\"a", "tru", "{\"a\" 1}", "1 2"])
+    func invalidJSON(_ input: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(input) }
+    }
+}
