@@ -8,7 +8,7 @@ import StackCore
 struct HTTPService: Service {
     let name: String
     let address: ListenAddress
-    let makeRouter: @Sendable () -> Router<BasicRequestContext>
+    let makeRouter: @Sendable () -> Router<StackRequestContext>
     let dependencies: Set<String>
     let gate: ReadinessGate
     let logger: Logger

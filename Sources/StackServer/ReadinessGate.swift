@@ -16,11 +16,16 @@ public actor ReadinessGate {
     private var ready: [String: String] = [:]
     private var failure: Failure?
     private var waiters: [(names: Set<String>, continuation: CheckedContinuation<Void, Error>)] = []
-    private let expected: Set<String>
+    private var expected: Set<String>
 
     /// Creates a gate that is fully ready once every name in `expected` is.
     public init(expected: Set<String>) {
         self.expected = expected
+    }
+
+    /// Adds components the gate must see ready before it is fully ready.
+    public func expect(_ names: Set<String>) {
+        expected.formUnion(names)
     }
 
     /// Marks a component ready with a detail (its URL, port, …).

@@ -56,21 +56,43 @@ public final class StackApplication: Sendable {
         whenReady: @escaping @Sendable (StackEndpoints, @escaping @Sendable () -> Void) async -> ReadyAction
     ) async throws {
         let managed = try preflight()
-        _ = try SecretStore.resolve(config: config)
+        let secret = try SecretStore.resolve(config: config)
         let url = try managed?.url ?? DatabaseURL(parsing: config.postgres.url!)
         let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
         let gate = ReadinessGate(expected: ["postgres", "database", "api", "sync"])
+        let context = StackContext(
+            config: config, client: client, databaseURL: url, secret: secret, gate: gate, logger: logger)
+        let liveComponents = try StackComponents.make(context)
+        let extraReadiness = liveComponents.reduce(into: Set<String>()) { $0.formUnion($1.readinessNames) }
+        await gate.expect(extraReadiness)
+        let httpDependencies: Set<String> = ["database"]
 
-        let services: [any Service] = [
+        var services: [any Service] = [
             PostgresService(managed: managed, url: url, gate: gate, logger: logger),
             client,
-            DatabaseSetupService(config: config, client: client, url: url, migrations: [], gate: gate, logger: logger),
-            HTTPService(
-                name: "api", address: config.api.listen, makeRouter: { [config] in Routes.api(config: config) }, dependencies: ["database"],
+            DatabaseSetupService(
+                config: config, client: client, url: url,
+                migrations: liveComponents.flatMap(\.migrations).map { ($0.namespace, $0.migrations) },
                 gate: gate, logger: logger),
+        ]
+        services += liveComponents.flatMap(\.services)
+        services += [
             HTTPService(
-                name: "sync", address: config.sync.listen, makeRouter: { Routes.sync(gate: gate) }, dependencies: ["database"],
-                gate: gate, logger: logger),
+                name: "api", address: config.api.listen,
+                makeRouter: {
+                    let router = Router(context: StackRequestContext.self)
+                    liveComponents.forEach { $0.addAPIRoutes(to: router) }
+                    return router
+                },
+                dependencies: httpDependencies, gate: gate, logger: logger),
+            HTTPService(
+                name: "sync", address: config.sync.listen,
+                makeRouter: {
+                    let router = Router(context: StackRequestContext.self)
+                    liveComponents.forEach { $0.addSyncRoutes(to: router) }
+                    return router
+                },
+                dependencies: httpDependencies, gate: gate, logger: logger),
         ]
         let group = ServiceGroup(
             configuration: .init(

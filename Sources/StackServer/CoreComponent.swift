@@ -1,0 +1,35 @@
+import Hummingbird
+
+/// Health and probe routes every stack serves.
+struct CoreComponent: StackComponent {
+    let context: StackContext
+
+    func addAPIRoutes(to router: Router<StackRequestContext>) {
+        router.get("/api/health") { _, _ in HealthResponse(ok: true) }
+    }
+
+    func addSyncRoutes(to router: Router<StackRequestContext>) {
+        let gate = context.gate
+        router.get("/probes/liveness") { _, _ in ProbeResponse(ready: true) }
+        router.get("/probes/startup") { _, _ in
+            ProbeResponse(ready: await gate.detail(of: "database") != nil)
+        }
+        router.get("/probes/readiness") { _, _ in
+            let ready = await gate.detail(of: "database") != nil
+            return Response(
+                status: ready ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: .init(string: "{\"ready\":\(ready)}")))
+        }
+    }
+}
+
+/// `{"ok": true}`.
+struct HealthResponse: ResponseEncodable {
+    let ok: Bool
+}
+
+/// `{"ready": true}`.
+struct ProbeResponse: ResponseEncodable {
+    let ready: Bool
+}

@@ -1,0 +1,45 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Plain HTTP over real loopback sockets for integration tests.
+public enum HTTPTestClient {
+    /// A finished response.
+    public struct Response: Sendable {
+        /// Status code.
+        public let status: Int
+        /// Headers (names lower-cased).
+        public let headers: [(String, String)]
+        /// Body bytes.
+        public let body: Data
+
+        /// The body as UTF-8 text.
+        public var text: String { String(decoding: body, as: UTF8.self) }
+
+        /// The first value of a header.
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+
+        /// The body parsed as a JSON object.
+        public func json() throws -> [String: Any] {
+            (try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any]) ?? [:]
+        }
+    }
+
+    /// Sends one request and collects the whole response (up to 16 MiB).
+    public static func send(
+        _ method: String, _ url: String, headers: [(String, String)] = [], body: Data? = nil
+    ) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return Response(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name.lowercased(), $0.value) },
+            body: Data(buffer: bytes))
+    }
+}
