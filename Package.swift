@@ -82,7 +82,9 @@ let package = Package(
             name: "StackDoctor",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
