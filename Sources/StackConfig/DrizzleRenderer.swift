@@ -44,7 +44,9 @@ struct DrizzleRenderer {
             if table.localOnly { body += "\n// local-only: pass { localOnly: true } for this table to DrizzleAppSchema" }
             body += tableBlock(table, constructor: "sqliteTable", columns: columns, indexes: table.indexes)
         }
-        return header("sqlite-core", "drizzle-sqlite", imports) + body
+        let usesSQL = schema.tables.contains { $0.columns.contains { $0.defaultValue == .now } }
+        let sqlImport = usesSQL ? "import { sql } from \"drizzle-orm\";\n" : ""
+        return header("sqlite-core", "drizzle-sqlite", imports) + sqlImport + body
     }
 
     private enum Dialect { case postgres, sqlite }
