@@ -36,6 +36,7 @@ struct DatabaseChecks {
         }
         defer { try? startedManaged?.stop() }
         do {
+            try await url.probe(logger: logger)
             checks += try await PostgresClient.withClient(url, logger: logger) { client in
                 try await checksWithConnection(client: client, url: url)
             }

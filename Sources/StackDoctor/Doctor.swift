@@ -73,3 +73,10 @@ enum StackRunState {
         return kill(pid_t(pid), 0) == 0 || errno == EPERM
     }
 }
+
+extension Doctor {
+    /// The JWKS check alone: fetches `uri` and looks for a key with a kid and an accepted algorithm.
+    public static func checkJWKS(uri: String) async -> DoctorCheck {
+        await NetworkChecks.jwks(uri: uri)
+    }
+}

@@ -42,16 +42,16 @@ struct DatabaseSetupService: Service {
     }
 
     private func checkServer() async throws {
-        let rows: PostgresRowSequence
+        let version: Int
         do {
-            rows = try await client.query("SELECT current_setting('server_version_num')::int", logger: logger)
+            version = try await url.probe(logger: logger)
         } catch {
             throw StackError(
                 "STACK-S004",
                 "cannot reach Postgres at \(url): \(PostgresErrorText.describe(error)). "
                     + "Check postgres.url, that the server runs, and run stack doctor.")
         }
-        for try await version in rows.decode(Int.self) where version < 140_000 {
+        if version < 140_000 {
             throw StackError(
                 "STACK-S005", "Postgres \(version / 10000) is too old: stack needs 14 or newer (logical messages, pgoutput v1).")
         }

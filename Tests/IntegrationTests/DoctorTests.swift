@@ -1,0 +1,205 @@
+import Foundation
+import Hummingbird
+import StackDoctor
+import StackPostgres
+import StackTesting
+import Testing
+
+/// Each doctor check is broken on a real Postgres and must say what it saw and how to fix it.
+@Suite("stack doctor")
+struct DoctorTests {
+    func doctor(_ path: String) async -> DoctorReport {
+        var options = Doctor.Options()
+        options.lagWarningBytes = 1024 * 1024
+        return await Doctor(configPath: path, options: options, logger: testLogger).run()
+    }
+
+    @Test("a healthy database passes every check, exit 0")
+    func healthy() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let path = try writeConfig(try externalConfig(database))
+        _ = try await applySchema(path)
+        let report = await doctor(path)
+        #expect(report.exitCode == 0, "\(report.text)")
+        #expect(report.checks.allSatisfy { $0.status == .ok || $0.status == .skipped }, "\(report.text)")
+        #expect(report.check("wal_level = logical")?.observed == "logical")
+        #expect(report.check("schema matches the config")?.status == .ok)
+    }
+
+    @Test("an invalid config is one error naming file, line and key")
+    func invalidConfig() async throws {
+        let path = try writeConfig("api:\n  lisen: 1\n")
+        let report = await doctor(path)
+        #expect(report.exitCode == 1)
+        #expect(report.check("config valid")?.observed.contains("stack.yaml:2:3: api.lisen: unknown key 'lisen'; did you mean 'listen'?") == true)
+    }
+
+    @Test("no config at all: doctor cannot run, exit 2")
+    func noConfig() async {
+        let report = await doctor("/nonexistent/stack.yaml")
+        #expect(report.exitCode == 2)
+    }
+
+    @Test("unreachable Postgres names the URL without its password")
+    func unreachable() async throws {
+        let port = try PortProbe.freePort()
+        let path = try writeConfig("postgres:\n  url: postgres://app:s3cret@127.0.0.1:\(port)/app\n")
+        let report = await doctor(path)
+        let check = try #require(report.check("reachable"))
+        #expect(check.status == .error)
+        #expect(check.observed.contains("postgres://app:***@127.0.0.1:\(port)/app"))
+        #expect(!report.text.contains("s3cret"))
+        #expect(check.fix?.contains("pg_isready -h 127.0.0.1 -p \(port)") == true)
+    }
+
+    @Test("wal_level, slots, senders and max_slot_wal_keep_size on a misconfigured server")
+    func serverSettings() async throws {
+        let server = try TestPostgres.start(settings: [
+            "wal_level": "replica", "max_replication_slots": "0", "max_wal_senders": "0", "max_slot_wal_keep_size": "-1",
+        ])
+        defer { try? server.stop() }
+        let database = try await server.makeDatabase()
+        let path = try writeConfig(try externalConfig(database))
+        let report = await doctor(path)
+        #expect(report.exitCode == 1)
+        #expect(report.check("wal_level = logical")?.status == .error)
+        #expect(report.check("wal_level = logical")?.observed == "replica")
+        #expect(report.check("wal_level = logical")?.fix == "ALTER SYSTEM SET wal_level = logical; then restart Postgres")
+        #expect(report.check("max_replication_slots sufficient")?.status == .error)
+        #expect(report.check("max_replication_slots sufficient")?.fix?.hasPrefix("ALTER SYSTEM SET max_replication_slots = 10;") == true)
+        #expect(report.check("max_wal_senders sufficient")?.status == .error)
+        #expect(report.check("max_wal_senders sufficient")?.fix?.hasPrefix("ALTER SYSTEM SET max_wal_senders = 10;") == true)
+        #expect(report.check("max_slot_wal_keep_size set")?.status == .warning)
+        #expect(report.check("max_slot_wal_keep_size set")?.fix == "ALTER SYSTEM SET max_slot_wal_keep_size = '1GB'; SELECT pg_reload_conf();")
+    }
+
+    @Test("a role without REPLICATION is an error with the ALTER ROLE fix")
+    func roleWithoutReplication() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let role = "r_\(database.name)"
+        try await execute(database.databaseURL, "CREATE ROLE \(role) LOGIN", "GRANT ALL ON SCHEMA public TO \(role)")
+        var url = database.databaseURL
+        url.user = role
+        let path = try writeConfig(try externalConfig(database).replacingOccurrences(of: database.url, with: url.urlString))
+        let report = await doctor(path)
+        let check = try #require(report.check("role can replicate"))
+        #expect(check.status == .error)
+        #expect(check.observed == "\(role): no REPLICATION attribute")
+        #expect(check.fix == "ALTER ROLE \"\(role)\" WITH REPLICATION;  (run as a superuser)")
+    }
+
+    @Test("publication missing, then covering the wrong tables")
+    func publication() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let path = try writeConfig(try externalConfig(database))
+        _ = try await applySchema(path)
+        try await execute(database.databaseURL, "DROP PUBLICATION powersync")
+        var report = await doctor(path)
+        var check = try #require(report.check("publication powersync covers the synced tables"))
+        #expect(check.status == .error)
+        #expect(check.observed == "missing")
+        #expect(check.fix == "CREATE PUBLICATION \"powersync\" FOR TABLE public.\"notes\";  (stack up also does this)")
+        try await execute(database.databaseURL, "CREATE TABLE other (id text primary key)", "CREATE PUBLICATION powersync FOR TABLE other")
+        report = await doctor(path)
+        check = try #require(report.check("publication powersync covers the synced tables"))
+        #expect(check.observed == "missing notes; extra other")
+        #expect(check.fix == "ALTER PUBLICATION \"powersync\" SET TABLE public.\"notes\";  (stack up also does this)")
+    }
+
+    @Test("a table without a text id primary key, an unindexed owner_id, no replica identity")
+    func tableShape() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let path = try writeConfig(try externalConfig(database))
+        try await execute(database.databaseURL,
+            "CREATE TABLE notes (id integer, owner_id text NOT NULL, body text NOT NULL DEFAULT '', done boolean NOT NULL DEFAULT false)",
+            "ALTER TABLE notes REPLICA IDENTITY NOTHING")
+        let report = await doctor(path)
+        let id = try #require(report.check("notes has an id text primary key"))
+        #expect(id.status == .error)
+        #expect(id.observed == "primary key (), id is integer")
+        #expect(id.fix?.hasPrefix("ALTER TABLE public.\"notes\" ALTER COLUMN \"id\" TYPE text; ALTER TABLE public.\"notes\" ADD PRIMARY KEY (\"id\");") == true)
+        let owner = try #require(report.check("notes.owner_id indexed"))
+        #expect(owner.status == .error)
+        #expect(owner.fix == "CREATE INDEX IF NOT EXISTS \"idx_notes_owner_id\" ON public.\"notes\" (\"owner_id\");")
+        let identity = try #require(report.check("notes replica identity usable"))
+        #expect(identity.status == .error)
+        #expect(identity.fix == "ALTER TABLE public.\"notes\" REPLICA IDENTITY DEFAULT;")
+        let drift = try #require(report.check("notes.id matches the config"))
+        #expect(drift.observed == "type is integer, config says text (text)")
+    }
+
+    @Test("schema drift is reported per column: missing column (stack up adds it), nullability")
+    func drift() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let path = try writeConfig(try externalConfig(database))
+        _ = try await applySchema(path)
+        try await execute(database.databaseURL, "ALTER TABLE notes DROP COLUMN done", "ALTER TABLE notes ALTER COLUMN body DROP NOT NULL")
+        let report = await doctor(path)
+        let missing = try #require(report.check("notes.done matches the config"))
+        #expect(missing.status == .warning)
+        #expect(missing.fix == "ALTER TABLE public.\"notes\" ADD COLUMN \"done\" boolean NOT NULL DEFAULT false;  (stack up applies this)")
+        let nullable = try #require(report.check("notes.body matches the config"))
+        #expect(nullable.status == .error)
+        #expect(nullable.observed == "nullable in Postgres, NOT NULL in the config")
+        #expect(nullable.fix == "ALTER TABLE public.\"notes\" ALTER COLUMN \"body\" SET NOT NULL;  (check the data first)")
+    }
+
+    @Test("an inactive stack slot holding WAL is a warning with the drop statement")
+    func inactiveSlot() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let path = try writeConfig(try externalConfig(database))
+        _ = try await applySchema(path)
+        let slot = "stack_doctor_\(database.name)"
+        try await execute(database.databaseURL, "SELECT pg_create_logical_replication_slot('\(slot)', 'pgoutput')",
+            "CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 20000) g")
+        defer { Task { try? await execute(database.databaseURL, "SELECT pg_drop_replication_slot('\(slot)')") } }
+        let report = await doctor(path)
+        let check = try #require(report.check("slot \(slot)"))
+        #expect(check.status == .warning)
+        #expect(check.observed.hasPrefix("inactive, holding "))
+        #expect(check.fix?.contains("SELECT pg_drop_replication_slot('\(slot)');") == true)
+    }
+
+    @Test("a sync audience that differs from auth.base_url says which part differs")
+    func audienceMismatch() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let path = try writeConfig(try externalConfig(database, extra: "auth:\n  base_url: http://localhost:3011\n")
+            .replacingOccurrences(of: "sync:\n", with: "sync:\n  audience: [http://localhost:3000]\n"))
+        let report = await doctor(path)
+        let check = try #require(report.check("sync audience matches auth.base_url"))
+        #expect(check.status == .error)
+        #expect(check.observed.contains("(port 3000 ≠ 3011)"))
+        #expect(check.fix?.hasPrefix("remove sync.audience from \(path)") == true)
+    }
+
+    @Test("a port in use is reported when the stack is not running")
+    func portInUse() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let listener = try await TestListener.start()
+        let path = try writeConfig(try externalConfig(database).replacingOccurrences(
+            of: "api:\n  listen: 127.0.0.1:", with: "api:\n  listen: 127.0.0.1:\(listener.port)\n  #"))
+        let report = await doctor(path)
+        let check = try #require(report.check("api.listen 127.0.0.1:\(listener.port) free"))
+        #expect(check.status == .error)
+        #expect(check.fix?.contains("ss -ltnp 'sport = :\(listener.port)'") == true)
+        await listener.stop()
+    }
+
+    @Test("the JWKS check accepts a key with kid and RS256 and rejects one without a kid")
+    func jwks() async throws {
+        let good = try await TestListener.start(body: #"{"keys":[{"kty":"RSA","alg":"RS256","kid":"k1","n":"x","e":"AQAB"}]}"#)
+        let okCheck = await Doctor.checkJWKS(uri: "http://127.0.0.1:\(good.port)/api/auth/jwks")
+        #expect(okCheck.status == .ok)
+        #expect(okCheck.observed == "1 key(s), kid k1 alg RS256")
+        await good.stop()
+        let bad = try await TestListener.start(body: #"{"keys":[{"kty":"RSA","alg":"RS256","n":"x","e":"AQAB"}]}"#)
+        let badCheck = await Doctor.checkJWKS(uri: "http://127.0.0.1:\(bad.port)/api/auth/jwks")
+        #expect(badCheck.status == .error)
+        #expect(badCheck.observed.contains("kid=none alg=RS256"))
+        await bad.stop()
+        let port = try PortProbe.freePort()
+        let down = await Doctor.checkJWKS(uri: "http://127.0.0.1:\(port)/api/auth/jwks")
+        #expect(down.status == .error)
+        #expect(down.observed.contains("unreachable"))
+    }
+}
