@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StackConfig
+import StackPostgres
 import StackServer
 
 /// `stack up --detach`: starts `stack up` in its own session, logging to the state directory, and waits for ready.
@@ -18,17 +19,9 @@ struct Detacher {
         let logDir = config.stateDir + "/logs"
         try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
         let logPath = logDir + "/stack.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        var arguments = [CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : executablePath(), "up", "--config", config.file]
+        var arguments = [executablePath(), "up", "--config", config.file]
         if global.verbose { arguments.append("--verbose") }
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let pid = try ProcessRunner.spawnDetached(arguments, logFile: logPath)
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             if let endpoints = runState.read() {
@@ -36,7 +29,7 @@ struct Detacher {
                 if output == .text { Console.out("Logs: \(logPath)\nStop it with: stack down") }
                 return
             }
-            if !process.isRunning {
+            if !ProcessRunner.isRunning(pid) {
                 let tail = (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").suffix(15)
                 Console.error("stack up exited before it was ready. Last lines of \(logPath):")
                 Console.error(tail?.joined(separator: "\n") ?? "")

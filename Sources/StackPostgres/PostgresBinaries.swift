@@ -12,14 +12,13 @@ public struct PostgresBinaries: Sendable {
     public func path(_ program: String) -> String { directory + "/" + program }
 
     /// Finds the newest installation: `pg_ctl` on PATH first, then `/usr/lib/postgresql/*/bin`.
-    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> PostgresBinaries
-    {
+    public static func locate(
+        environment: [String: String] = ProcessInfo.processInfo.environment, root: String = "/usr/lib/postgresql"
+    ) throws -> PostgresBinaries {
         var candidates: [String] = []
         for directory in (environment["PATH"] ?? "").split(separator: ":").map(String.init) {
             candidates.append(directory)
         }
-        let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
             .compactMap(Int.init).sorted(by: >)
         candidates += versions.map { "\(root)/\($0)/bin" }

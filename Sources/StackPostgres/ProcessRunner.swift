@@ -56,6 +56,35 @@ public enum ProcessRunner {
         return Result(status: exitStatus, output: String(decoding: output, as: UTF8.self))
     }
 
+    /// Starts `argv` in a new session (it survives this process), stdin from /dev/null, stdout and stderr
+    /// appended to `logFile`, no other descriptors inherited. Returns its pid.
+    public static func spawnDetached(_ argv: [String], logFile: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        stack_spawn_file_actions_addclosefrom(&actions, 3)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(stack_spawn_setsid_flag()))
+        let env = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let spawned = withCStrings(argv) { cArgs in
+            withCStrings(env) { cEnv in posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, cEnv) }
+        }
+        guard spawned == 0 else { throw spawnError(argv[0], spawned) }
+        return pid
+    }
+
+    /// True while `pid` (a child of this process) has not exited; reaps it when it has.
+    public static func isRunning(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
     private static func spawnError(_ program: String, _ code: Int32) -> StackError {
         StackError("STACK-P012", "cannot run \(program): \(String(cString: strerror(code)))")
     }

@@ -4,6 +4,7 @@ import StackCLI
 @main
 struct Stack {
     static func main() async {
-        await StackCommand.main()
+        let arguments = ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst()))
+        await StackCommand.main(arguments)
     }
 }

@@ -1,0 +1,181 @@
+import Foundation
+import StackPostgres
+import StackTesting
+import Testing
+
+/// The `stack` executable built next to this test bundle.
+let stackBinary: String = {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("stack").path
+}()
+
+/// Runs `stack` with arguments; returns exit status, stdout and stderr.
+func runStack(_ arguments: [String], timeout: TimeInterval = 120) throws -> (status: Int32, out: String, err: String) {
+    let directory = NSTemporaryDirectory() + "stack-cli-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let outPath = directory + "/out"
+    let errPath = directory + "/err"
+    let quoted = ([stackBinary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    let result = try ProcessRunner.run(
+        "/bin/sh", ["-c", "timeout \(Int(timeout)) " + quoted.joined(separator: " ") + " >\(outPath) 2>\(errPath)"])
+    let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+    let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+    return (result.status, out, err)
+}
+
+/// A config for a managed cluster in its own state directory, on free ports.
+func managedConfig() throws -> (path: String, stateDir: String) {
+    let stateDir = NSTemporaryDirectory() + "stack-managed-\(UUID().uuidString.prefix(8))"
+    let path = try writeConfig("""
+        state_dir: \(stateDir)
+        api:
+          listen: 127.0.0.1:\(try PortProbe.freePort())
+        sync:
+          listen: 127.0.0.1:\(try PortProbe.freePort())
+        schema:
+          tables:
+            notes:
+              columns:
+                id: { type: text, primary_key: true }
+                owner_id: text
+                body: text
+        """)
+    try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    return (path, stateDir)
+}
+
+@Suite("stack CLI", .serialized)
+struct CLITests {
+    @Test("up --exec on a new managed cluster: initdb, schema, STACK_* variables, exit status, Postgres stopped")
+    func upExec() throws {
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let script = #"echo "sync=$STACK_SYNC_URL"; psql -X -At "$STACK_DATABASE_URL" -c "SELECT string_agg(tablename, ',') FROM pg_publication_tables WHERE pubname = 'powersync'"; exit 7"#
+        let result = try runStack(["up", "--config", path, "--exec", script])
+        #expect(result.status == 7, "\(result.err)")
+        #expect(result.out.contains("sync=http://127.0.0.1:"))
+        #expect(result.out.contains("\nnotes\n"), "the publication covers exactly the synced table: \(result.out)")
+        #expect(FileManager.default.fileExists(atPath: stateDir + "/postgres/PG_VERSION"))
+        #expect(!FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"), "managed Postgres stopped")
+        // Second run reuses the cluster and its remembered port.
+        let port = try String(contentsOfFile: stateDir + "/postgres/stack.port", encoding: .utf8)
+        let again = try runStack(["up", "--config", path, "-o", "json", "--exec", "true"])
+        #expect(again.status == 0)
+        #expect(again.out.contains("127.0.0.1:\(port.trimmingCharacters(in: .whitespacesAndNewlines))/stack"))
+    }
+
+    @Test("up --detach, status -o json, down")
+    func detachStatusDown() throws {
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let up = try runStack(["up", "--detach", "--config", path, "-o", "json"])
+        #expect(up.status == 0, "\(up.err)")
+        let status = try runStack(["status", "-o", "json", "--config", path])
+        #expect(status.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any]
+        #expect((object?["sync_url"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
+        let down = try runStack(["down", "--config", path])
+        #expect(down.status == 0)
+        #expect(down.out.contains("stack stopped"))
+        let after = try runStack(["--config", path, "status"])
+        #expect(after.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"))
+    }
+
+    @Test("a port in use: one clear message, exit 1, nothing started")
+    func portInUse() async throws {
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let listener = try await TestListener.start()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let busy = text.replacingOccurrences(of: #"api:\n  listen: 127.0.0.1:\d+"#, with: "api:\n  listen: 127.0.0.1:\(listener.port)", options: .regularExpression)
+        try busy.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try runStack(["up", "--config", path])
+        await listener.stop()
+        #expect(result.status == 1)
+        #expect(result.err.contains("STACK-S001: api.listen 127.0.0.1:\(listener.port) is already in use"))
+        #expect(!FileManager.default.fileExists(atPath: stateDir + "/postgres"), "no cluster was created")
+    }
+
+    @Test("unreachable external Postgres: the reason, no password, exit 1")
+    func unreachable() throws {
+        let port = try PortProbe.freePort()
+        let path = try writeConfig("""
+            postgres:
+              url: postgres://app:pa55word@127.0.0.1:\(port)/app
+            api:
+              listen: 127.0.0.1:\(try PortProbe.freePort())
+            sync:
+              listen: 127.0.0.1:\(try PortProbe.freePort())
+            """)
+        let result = try runStack(["up", "--config", path])
+        #expect(result.status == 1)
+        #expect(result.err.contains("cannot reach Postgres at postgres://app:***@127.0.0.1:\(port)/app"))
+        #expect(!result.err.contains("pa55word"))
+    }
+
+    @Test("a data directory from another Postgres version is refused with what to do")
+    func otherVersion() throws {
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        try FileManager.default.createDirectory(atPath: stateDir + "/postgres", withIntermediateDirectories: true)
+        try "9\n".write(toFile: stateDir + "/postgres/PG_VERSION", atomically: true, encoding: .utf8)
+        let result = try runStack(["up", "--config", path])
+        #expect(result.status == 1)
+        #expect(result.err.contains("STACK-P003"))
+        #expect(result.err.contains("was created by PostgreSQL 9"))
+    }
+
+    @Test("missing and invalid config files: positions, exit 1")
+    func badConfig() throws {
+        let missing = try runStack(["up", "--config", "/nonexistent/stack.yaml"])
+        #expect(missing.status == 1)
+        #expect(missing.err.contains("STACK-C001"))
+        let path = try writeConfig("api:\n  listen: 127.0.0.1:abc\nschema:\n  tables:\n    t:\n      columns: { owner_id: text }\n")
+        let invalid = try runStack(["doctor", "--config", path])
+        #expect(invalid.status == 1)
+        #expect(invalid.out.contains("stack.yaml:2:11: api.listen"))
+        #expect(invalid.out.contains("schema.tables.t.columns: missing the id column"))
+        let up = try runStack(["up", "--config", path])
+        #expect(up.status == 1)
+        #expect(up.err.contains("STACK-C003: 2 problems in the config file"))
+    }
+
+    @Test("--config is accepted anywhere on the command line; every command has --help")
+    func configAnywhereAndHelp() throws {
+        let (path, _) = try managedConfig()
+        let before = try runStack(["--config", path, "schema", "--format", "sqlite-sql"])
+        let after = try runStack(["schema", "--format", "sqlite-sql", "--config", path])
+        #expect(after.status == 0)
+        #expect(after.out.contains("CREATE TABLE IF NOT EXISTS \"notes\""))
+        #expect(before.status == 0)
+        #expect(before.out == after.out)
+        for command in ["up", "down", "status", "doctor", "schema"] {
+            let help = try runStack([command, "--help"])
+            #expect(help.status == 0)
+            #expect(help.out.contains("--config"))
+        }
+    }
+}
+
+@Suite("Postgres binaries")
+struct PostgresBinariesTests {
+    @Test("no server programs: one message naming the Debian package")
+    func missing() throws {
+        let empty = NSTemporaryDirectory() + "no-pg-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        #expect {
+            try PostgresBinaries.locate(environment: ["PATH": empty], root: empty)
+        } throws: { error in
+            "\(error)".contains("STACK-P001") && "\(error)".contains("apt-get install postgresql")
+        }
+    }
+
+    @Test("the installed server is found with its major version")
+    func found() throws {
+        let binaries = try PostgresBinaries.locate()
+        #expect(binaries.majorVersion >= 14)
+        #expect(FileManager.default.isExecutableFile(atPath: binaries.path("initdb")))
+    }
+}
