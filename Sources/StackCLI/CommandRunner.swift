@@ -12,7 +12,8 @@ enum CommandRunner {
             for (name, value) in environment { env[name] = value }
             process.environment = env
             process.terminationHandler = { finished in
-                let status = finished.terminationReason == .uncaughtSignal
+                let status =
+                    finished.terminationReason == .uncaughtSignal
                     ? 128 + finished.terminationStatus : finished.terminationStatus
                 continuation.resume(returning: status)
             }

@@ -15,7 +15,11 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try global.loadConfig()
         guard let endpoints = RunState(stateDir: config.stateDir).read() else {
-            if output == .json { Console.out("{\"running\": false}") } else { Console.error("no stack is running for \(config.file)") }
+            if output == .json {
+                Console.out("{\"running\": false}")
+            } else {
+                Console.error("no stack is running for \(config.file)")
+            }
             throw ExitCode(1)
         }
         SummaryPrinter.print(endpoints, format: output, footer: false, title: "stack is running")

@@ -1,3 +1,4 @@
+import Foundation
 import StackServer
 
 /// The one grouped summary `stack up` and `stack status` print.
@@ -15,11 +16,11 @@ enum SummaryPrinter {
                 ("sync", endpoints.syncURL), ("database", database), ("config", endpoints.configPath),
             ]
             var text = "\(title) (pid \(endpoints.pid))\n"
-            for (name, value) in rows { text += "  " + name.padding(toLength: 10, withPad: " ", startingAt: 0) + value + "\n" }
+            for (name, value) in rows {
+                text += "  " + name.padding(toLength: 10, withPad: " ", startingAt: 0) + value + "\n"
+            }
             if footer { text += "Press Ctrl-C to stop." } else { text.removeLast() }
             Console.out(text)
         }
     }
 }
-
-import Foundation

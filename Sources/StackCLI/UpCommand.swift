@@ -34,7 +34,9 @@ struct UpCommand: AsyncParsableCommand {
         let logger = global.logger()
         let config = try global.loadConfig()
         if let running = RunState(stateDir: config.stateDir).read() {
-            Console.error("STACK-S006: a stack is already running (pid \(running.pid)) for \(running.configPath). Stop it with stack down.")
+            Console.error(
+                "STACK-S006: a stack is already running (pid \(running.pid)) for \(running.configPath). Stop it with stack down."
+            )
             throw ExitCode(1)
         }
         let application = StackApplication(config: config, logger: logger)

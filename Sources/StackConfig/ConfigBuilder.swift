@@ -20,7 +20,9 @@ struct ConfigBuilder {
         let schema = SchemaBuilder(reader: reader).build(sections["schema"])
         let syncRules = SyncRulesBuilder(reader: reader, loader: loader).build(sections["sync_rules"])
         if api.listen == sync.listen && api.listen.port != 0 {
-            reader.report(sections["sync"], "sync.listen", "is the same address as api.listen (\(api.listen)); give each its own port")
+            reader.report(
+                sections["sync"], "sync.listen",
+                "is the same address as api.listen (\(api.listen)); give each its own port")
         }
         return StackConfig(
             file: reader.file, stateDir: stateDir, postgres: postgres, auth: auth, api: api, sync: sync,
@@ -80,7 +82,8 @@ struct ConfigBuilder {
                 settings.secret = reader.string(value, path).flatMap { $0.isEmpty ? nil : $0 }
                 if let secret = settings.secret, secret.count < 16 {
                     // The value itself is never echoed: it is a secret.
-                    reader.report(value, path, "is too short (\(secret.count) characters); use at least 32 random characters")
+                    reader.report(
+                        value, path, "is too short (\(secret.count) characters); use at least 32 random characters")
                 }
             case "jwt":
                 for (key, _, value) in reader.mapping(value, path, known: ["expires_in"]) ?? [] {
@@ -90,7 +93,8 @@ struct ConfigBuilder {
                         continue
                     }
                     if seconds <= 0 || seconds > 86_400 {
-                        reader.report(value, "auth.jwt.\(key)", "must be between 1s and 24h (PowerSync rejects longer tokens)")
+                        reader.report(
+                            value, "auth.jwt.\(key)", "must be between 1s and 24h (PowerSync rejects longer tokens)")
                     }
                     settings.jwtExpiresIn = seconds
                 }
@@ -189,7 +193,9 @@ struct ConfigBuilder {
     func identifier(_ node: Node, _ path: String) -> String? {
         guard let text = reader.string(node, path) else { return nil }
         guard Identifier.isValid(text) else {
-            reader.report(node, path, "'\(text)' is not a valid name: use lower-case letters, digits and _, starting with a letter or _")
+            reader.report(
+                node, path,
+                "'\(text)' is not a valid name: use lower-case letters, digits and _, starting with a letter or _")
             return nil
         }
         return text

@@ -75,7 +75,8 @@ public struct ConfigLoader: Sendable {
                 file: file, line: mark.line, column: mark.column, key: "", message: "YAML syntax error: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ConfigDiagnostic(
-                file: file, line: context.mark.line, column: context.mark.column, key: duplicates.joined(separator: ", "),
+                file: file, line: context.mark.line, column: context.mark.column,
+                key: duplicates.joined(separator: ", "),
                 message: "duplicate key; each key may appear once in a mapping")
         default:
             return ConfigDiagnostic(file: file, line: 0, column: 0, key: "", message: "YAML error: \(error)")

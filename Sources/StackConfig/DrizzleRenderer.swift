@@ -12,7 +12,9 @@ struct DrizzleRenderer {
                 let (builder, call) = pgColumn(column)
                 imports.insert(builder)
                 var expression = call
-                if column.primaryKey { expression += ".primaryKey()" } else if PostgresDDL.isNotNull(column) {
+                if column.primaryKey {
+                    expression += ".primaryKey()"
+                } else if PostgresDDL.isNotNull(column) {
                     expression += ".notNull()"
                 }
                 expression += defaultCall(column, dialect: .postgres)
@@ -34,14 +36,18 @@ struct DrizzleRenderer {
                 let (builder, call) = sqliteColumn(column)
                 imports.insert(builder)
                 var expression = call
-                if column.primaryKey { expression += ".primaryKey()" } else if !column.nullable {
+                if column.primaryKey {
+                    expression += ".primaryKey()"
+                } else if !column.nullable {
                     expression += ".notNull()"
                 }
                 expression += defaultCall(column, dialect: .sqlite)
                 return "    \(Case.camel(column.name)): \(expression),"
             }
             table.indexes.forEach { imports.insert($0.unique ? "uniqueIndex" : "index") }
-            if table.localOnly { body += "\n// local-only: pass { localOnly: true } for this table to DrizzleAppSchema" }
+            if table.localOnly {
+                body += "\n// local-only: pass { localOnly: true } for this table to DrizzleAppSchema"
+            }
             body += tableBlock(table, constructor: "sqliteTable", columns: columns, indexes: table.indexes)
         }
         let usesSQL = schema.tables.contains { $0.columns.contains { $0.defaultValue == .now } }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Durations written as in BetterAuth and PowerSync configs: `900`, `900s`, `15m`, `1h`, `7d`.
 public enum DurationText {
     /// Seconds for a duration text, or nil when it is not one.
@@ -12,5 +14,3 @@ public enum DurationText {
         return nil
     }
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Foundation
 import StackCore
 import Yams
 
@@ -161,5 +162,3 @@ final class NodeReader {
         return (String(body[..<range.lowerBound]), String(body[range.upperBound...]))
     }
 }
-
-import Foundation

@@ -57,13 +57,16 @@ struct SchemaBuilder {
         let anchor = columnsNode ?? keyNode
         if let id = table.column(named: "id") {
             if id.type != .text || !id.primaryKey {
-                reader.report(anchor, "\(path).columns.id", "must be { type: text, primary_key: true }: sync needs a single text id")
+                reader.report(
+                    anchor, "\(path).columns.id",
+                    "must be { type: text, primary_key: true }: sync needs a single text id")
             }
         } else {
             reader.report(anchor, "\(path).columns", "missing the id column; add id: { type: text, primary_key: true }")
         }
         for column in table.columns where column.primaryKey && column.name != "id" {
-            reader.report(anchor, "\(path).columns.\(column.name)",
+            reader.report(
+                anchor, "\(path).columns.\(column.name)",
                 "only id may be the primary key; enforce composite uniqueness with a unique index instead")
         }
         if !table.localOnly {
@@ -72,7 +75,8 @@ struct SchemaBuilder {
                     reader.report(anchor, "\(path).columns.owner_id", "must be of type text (it holds the user id)")
                 }
             } else {
-                reader.report(anchor, "\(path).columns",
+                reader.report(
+                    anchor, "\(path).columns",
                     "synced table has no owner_id column; add owner_id: text (the upload API fills it from the JWT)")
             }
         }
@@ -173,9 +177,10 @@ struct SchemaBuilder {
         guard let entries = reader.mapping(node, path, known: ["columns", "unique", "name"]) else { return nil }
         for (key, _, value) in entries {
             switch key {
-            case "columns": columns = (reader.sequence(value, "\(path).columns", allowSingle: true) ?? []).compactMap {
-                reader.string($0, "\(path).columns")
-            }
+            case "columns":
+                columns = (reader.sequence(value, "\(path).columns", allowSingle: true) ?? []).compactMap {
+                    reader.string($0, "\(path).columns")
+                }
             case "unique": unique = reader.bool(value, "\(path).unique") ?? false
             default:
                 name = reader.string(value, "\(path).name")

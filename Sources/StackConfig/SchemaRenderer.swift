@@ -51,11 +51,14 @@ public struct SchemaRenderer: Sendable {
                 if let value = column.defaultValue { line += " DEFAULT " + Self.sqliteDefault(value) }
                 return line
             }
-            out += "\nCREATE TABLE IF NOT EXISTS \"\(table.name)\" (\(marker)\n" + columns.joined(separator: ",\n") + "\n);\n"
+            out +=
+                "\nCREATE TABLE IF NOT EXISTS \"\(table.name)\" (\(marker)\n" + columns.joined(separator: ",\n")
+                + "\n);\n"
             for index in table.indexes {
                 let unique = index.unique ? "UNIQUE " : ""
                 let columns = index.columns.map { "\"\($0)\"" }.joined(separator: ", ")
-                out += "CREATE \(unique)INDEX IF NOT EXISTS \"\(index.resolvedName(table: table.name))\" "
+                out +=
+                    "CREATE \(unique)INDEX IF NOT EXISTS \"\(index.resolvedName(table: table.name))\" "
                     + "ON \"\(table.name)\" (\(columns));\n"
             }
         }

@@ -12,7 +12,8 @@ struct SyncRulesBuilder {
         let known = ["bucket_definitions", "path", "config"]
         guard let entries = reader.mapping(node, "sync_rules", known: known + ["streams"]) else { return nil }
         if let streams = entries.first(where: { $0.key == "streams" }) {
-            reader.report(streams.keyNode, "sync_rules.streams",
+            reader.report(
+                streams.keyNode, "sync_rules.streams",
                 "sync streams (edition 2+) are not supported yet; use bucket_definitions")
         }
         if let path = entries.first(where: { $0.key == "path" }) {
@@ -70,7 +71,8 @@ struct SyncRulesBuilder {
                 }
             case "bucket_definitions":
                 for (name, nameNode, definition) in reader.mapping(value, path, known: nil) ?? [] {
-                    if let entry = definitionEntry(name, nameNode, definition, reader: reader, path: "\(path).\(name)") {
+                    if let entry = definitionEntry(name, nameNode, definition, reader: reader, path: "\(path).\(name)")
+                    {
                         result.append(entry)
                     }
                 }

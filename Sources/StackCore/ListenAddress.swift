@@ -1,3 +1,5 @@
+import Foundation
+
 /// A host and port a server binds to, written `host:port` in the config (`127.0.0.1:3011`, `[::1]:8080`).
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// The host or IP literal (without brackets).
@@ -41,5 +43,3 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         return "http://" + ListenAddress(host: reachable, port: port).description
     }
 }
-
-import Foundation

@@ -10,7 +10,9 @@ enum ConfigChecks {
         let name = "sync audience matches auth.base_url"
         if audiences.contains(origin) {
             let how = config.sync.audienceDerived ? " (derived)" : ""
-            return [DoctorCheck(group: "auth", name: name, status: .ok, observed: audiences.joined(separator: ", ") + how)]
+            return [
+                DoctorCheck(group: "auth", name: name, status: .ok, observed: audiences.joined(separator: ", ") + how)
+            ]
         }
         // Tell which part differs: that is what people get wrong.
         var detail = ""
@@ -21,9 +23,13 @@ enum ConfigChecks {
             if first.port != expected.port { parts.append("port \(first.port) ≠ \(expected.port)") }
             if !parts.isEmpty { detail = " (" + parts.joined(separator: ", ") + ")" }
         }
-        return [DoctorCheck(
-            group: "auth", name: name, status: .error,
-            observed: "audience \(audiences.joined(separator: ", ")) but tokens carry aud = \(origin)\(detail)",
-            fix: "remove sync.audience from \(config.file) (it is derived from auth.base_url), or set sync.audience: [\(origin)]")]
+        return [
+            DoctorCheck(
+                group: "auth", name: name, status: .error,
+                observed: "audience \(audiences.joined(separator: ", ")) but tokens carry aud = \(origin)\(detail)",
+                fix:
+                    "remove sync.audience from \(config.file) (it is derived from auth.base_url), or set sync.audience: [\(origin)]"
+            )
+        ]
     }
 }

@@ -19,8 +19,11 @@ struct DatabaseChecks {
             do {
                 url = try DatabaseURL(parsing: text)
             } catch {
-                return [DoctorCheck(group: "postgres", name: "reachable", status: .error, observed: "\(error)",
-                    fix: "set postgres.url to postgres://user:password@host:5432/database")]
+                return [
+                    DoctorCheck(
+                        group: "postgres", name: "reachable", status: .error, observed: "\(error)",
+                        fix: "set postgres.url to postgres://user:password@host:5432/database")
+                ]
             }
         } else {
             switch prepareManaged() {
@@ -28,10 +31,11 @@ struct DatabaseChecks {
             case .success(let (managed, started)):
                 url = managed.url
                 if started { startedManaged = managed }
-                checks.append(DoctorCheck(
-                    group: "postgres", name: "managed cluster", status: .ok,
-                    observed: "\(managed.dataDir), PostgreSQL \(managed.binaries.majorVersion)"
-                        + (started ? " (started for the checks)" : "")))
+                checks.append(
+                    DoctorCheck(
+                        group: "postgres", name: "managed cluster", status: .ok,
+                        observed: "\(managed.dataDir), PostgreSQL \(managed.binaries.majorVersion)"
+                            + (started ? " (started for the checks)" : "")))
             }
         }
         defer { try? startedManaged?.stop() }
@@ -41,12 +45,14 @@ struct DatabaseChecks {
                 try await checksWithConnection(client: client, url: url)
             }
         } catch {
-            checks.append(DoctorCheck(
-                group: "postgres", name: "reachable", status: .error,
-                observed: "\(url): \(PostgresErrorText.describe(error))",
-                fix: config.postgres.isManaged
-                    ? "start it with stack up (logs: \(config.stateDir)/logs/postgres.log)"
-                    : "check postgres.url in \(config.file) and that the server accepts connections (pg_isready -h \(url.host) -p \(url.port))"))
+            checks.append(
+                DoctorCheck(
+                    group: "postgres", name: "reachable", status: .error,
+                    observed: "\(url): \(PostgresErrorText.describe(error))",
+                    fix: config.postgres.isManaged
+                        ? "start it with stack up (logs: \(config.stateDir)/logs/postgres.log)"
+                        : "check postgres.url in \(config.file) and that the server accepts connections (pg_isready -h \(url.host) -p \(url.port))"
+                ))
         }
         return checks
     }
@@ -55,23 +61,29 @@ struct DatabaseChecks {
         do {
             let managed = try ManagedPostgres.prepare(settings: config.postgres.managed, stateDir: config.stateDir)
             guard managed.isInitialized else {
-                return .failure(CheckFailure(check: DoctorCheck(
-                    group: "postgres", name: "managed cluster", status: .warning,
-                    observed: "not created yet (\(managed.dataDir))", fix: "stack up creates it on first run")))
+                return .failure(
+                    CheckFailure(
+                        check: DoctorCheck(
+                            group: "postgres", name: "managed cluster", status: .warning,
+                            observed: "not created yet (\(managed.dataDir))", fix: "stack up creates it on first run")))
             }
             if managed.isRunning() { return .success((managed, false)) }
             guard options.startManagedPostgres else {
-                return .failure(CheckFailure(check: DoctorCheck(
-                    group: "postgres", name: "managed cluster", status: .warning, observed: "not running",
-                    fix: "stack up")))
+                return .failure(
+                    CheckFailure(
+                        check: DoctorCheck(
+                            group: "postgres", name: "managed cluster", status: .warning, observed: "not running",
+                            fix: "stack up")))
             }
             try managed.initializeIfNeeded(logger: logger)
             try managed.start(logger: logger)
             return .success((managed, true))
         } catch {
-            return .failure(CheckFailure(check: DoctorCheck(
-                group: "postgres", name: "managed cluster", status: .error, observed: "\(error)",
-                fix: "see the message; apt-get install postgresql provides the server programs")))
+            return .failure(
+                CheckFailure(
+                    check: DoctorCheck(
+                        group: "postgres", name: "managed cluster", status: .error, observed: "\(error)",
+                        fix: "see the message; apt-get install postgresql provides the server programs")))
         }
     }
 
@@ -80,8 +92,11 @@ struct DatabaseChecks {
         let settings = try await ServerSettings.read(client: client, logger: logger)
         checks.append(DoctorCheck(group: "postgres", name: "reachable", status: .ok, observed: url.description))
         checks += ServerChecks.evaluate(settings, isManaged: config.postgres.isManaged)
-        let publication = PublicationManager(name: config.sync.publication, tables: config.schema.syncedTables.map(\.name))
-        checks.append(PublicationCheck.evaluate(try await publication.state(client: client, logger: logger), manager: publication))
+        let publication = PublicationManager(
+            name: config.sync.publication, tables: config.schema.syncedTables.map(\.name))
+        checks.append(
+            PublicationCheck.evaluate(try await publication.state(client: client, logger: logger), manager: publication)
+        )
         let names = config.schema.syncedTables.map(\.name)
         let live = try await LiveSchema.read(tables: names, client: client, logger: logger)
         checks += TableChecks.evaluate(config: config.schema, live: live)

@@ -27,7 +27,9 @@ public struct Doctor: Sendable {
     private let logger: Logger
 
     /// Creates a doctor.
-    public init(configPath: String?, loader: ConfigLoader = ConfigLoader(), options: Options = Options(), logger: Logger) {
+    public init(
+        configPath: String?, loader: ConfigLoader = ConfigLoader(), options: Options = Options(), logger: Logger
+    ) {
         self.configPath = configPath
         self.loader = loader
         self.options = options
@@ -45,14 +47,16 @@ public struct Doctor: Sendable {
             if case .notFound = error {
                 return DoctorReport(checks: [], cannotRun: "\(error)")
             }
-            checks.append(DoctorCheck(
-                group: "config", name: "config valid", status: .error, observed: "\(error)",
-                fix: "edit the file at the positions above (file:line:column), or pass --config PATH"))
+            checks.append(
+                DoctorCheck(
+                    group: "config", name: "config valid", status: .error, observed: "\(error)",
+                    fix: "edit the file at the positions above (file:line:column), or pass --config PATH"))
             return DoctorReport(checks: checks)
         } catch {
-            checks.append(DoctorCheck(
-                group: "config", name: "config valid", status: .error, observed: "\(error)",
-                fix: "edit the file at the positions above (file:line:column), or pass --config PATH"))
+            checks.append(
+                DoctorCheck(
+                    group: "config", name: "config valid", status: .error, observed: "\(error)",
+                    fix: "edit the file at the positions above (file:line:column), or pass --config PATH"))
             return DoctorReport(checks: checks)
         }
         let running = StackRunState.running(stateDir: config.stateDir)

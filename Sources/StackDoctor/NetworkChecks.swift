@@ -14,15 +14,21 @@ enum NetworkChecks {
         if stackRunning {
             return [await jwks(uri: config.sync.jwksURI)]
         }
-        var checks: [DoctorCheck] = [DoctorCheck(
-            group: "auth", name: "JWKS serves a usable key", status: .skipped,
-            observed: "stack is not running", fix: "run stack up, then stack doctor again")]
-        for (key, address) in [("api.listen", config.api.listen), ("sync.listen", config.sync.listen)] where address.port != 0 {
+        var checks: [DoctorCheck] = [
+            DoctorCheck(
+                group: "auth", name: "JWKS serves a usable key", status: .skipped,
+                observed: "stack is not running", fix: "run stack up, then stack doctor again")
+        ]
+        for (key, address) in [("api.listen", config.api.listen), ("sync.listen", config.sync.listen)]
+        where address.port != 0 {
             let free = PortProbe.isFree(host: address.host, port: address.port)
-            checks.append(DoctorCheck(
-                group: "ports", name: "\(key) \(address) free", status: free ? .ok : .error,
-                observed: free ? "free" : "in use by another program",
-                fix: "stop the program using port \(address.port) (ss -ltnp 'sport = :\(address.port)'), or set \(key) in \(config.file)"))
+            checks.append(
+                DoctorCheck(
+                    group: "ports", name: "\(key) \(address) free", status: free ? .ok : .error,
+                    observed: free ? "free" : "in use by another program",
+                    fix:
+                        "stop the program using port \(address.port) (ss -ltnp 'sport = :\(address.port)'), or set \(key) in \(config.file)"
+                ))
         }
         return checks
     }
@@ -36,27 +42,39 @@ enum NetworkChecks {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
             let body = try await response.body.collect(upTo: 1024 * 1024)
             guard response.status.code == 200 else {
-                return DoctorCheck(group: "auth", name: name, status: .error, observed: "\(uri) answered \(response.status.code)",
-                    fix: "sync.jwks_uri must point at the auth server's /api/auth/jwks (derived from auth.base_url unless set)")
+                return DoctorCheck(
+                    group: "auth", name: name, status: .error, observed: "\(uri) answered \(response.status.code)",
+                    fix:
+                        "sync.jwks_uri must point at the auth server's /api/auth/jwks (derived from auth.base_url unless set)"
+                )
             }
             let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
             let keys = object?["keys"] as? [[String: Any]] ?? []
-            let usable = keys.filter { ($0["kid"] as? String) != nil && acceptedAlgorithms.contains(($0["alg"] as? String) ?? "") }
+            let usable = keys.filter {
+                ($0["kid"] as? String) != nil && acceptedAlgorithms.contains(($0["alg"] as? String) ?? "")
+            }
             guard !usable.isEmpty else {
                 let seen = keys.map { "kid=\($0["kid"] as? String ?? "none") alg=\($0["alg"] as? String ?? "none")" }
                 return DoctorCheck(
                     group: "auth", name: name, status: .error,
-                    observed: keys.isEmpty ? "\(uri) has no keys" : "no key with a kid and an accepted alg (\(seen.joined(separator: "; ")))",
-                    fix: "every key needs a kid and alg RS256/384/512, ES256/384/512 or EdDSA; stack auth rotate-keys creates one")
+                    observed: keys.isEmpty
+                        ? "\(uri) has no keys"
+                        : "no key with a kid and an accepted alg (\(seen.joined(separator: "; ")))",
+                    fix:
+                        "every key needs a kid and alg RS256/384/512, ES256/384/512 or EdDSA; stack auth rotate-keys creates one"
+                )
             }
             let first = usable[0]
             return DoctorCheck(
                 group: "auth", name: name, status: .ok,
-                observed: "\(usable.count) key(s), kid \(first["kid"] as? String ?? "") alg \(first["alg"] as? String ?? "")")
+                observed:
+                    "\(usable.count) key(s), kid \(first["kid"] as? String ?? "") alg \(first["alg"] as? String ?? "")")
         } catch {
             return DoctorCheck(
                 group: "auth", name: name, status: .error, observed: "\(uri) unreachable: \(error)",
-                fix: "check that the stack runs and that sync.jwks_uri points at it (derived from auth.base_url unless set)")
+                fix:
+                    "check that the stack runs and that sync.jwks_uri points at it (derived from auth.base_url unless set)"
+            )
         }
     }
 }

@@ -5,7 +5,8 @@ enum PublicationCheck {
     static func evaluate(_ state: PublicationManager.State, manager: PublicationManager) -> DoctorCheck {
         let name = "publication \(manager.name) covers the synced tables"
         guard let fix = manager.fix(for: state) else {
-            return DoctorCheck(group: "publication", name: name, status: .ok, observed: manager.tables.joined(separator: ", "))
+            return DoctorCheck(
+                group: "publication", name: name, status: .ok, observed: manager.tables.joined(separator: ", "))
         }
         let observed: String
         if !state.exists {

@@ -36,7 +36,8 @@ struct ServerSettings {
             }
         }
         let roles = try await client.query(
-            "SELECT current_user::text, rolsuper, rolreplication FROM pg_roles WHERE rolname = current_user", logger: logger)
+            "SELECT current_user::text, rolsuper, rolreplication FROM pg_roles WHERE rolname = current_user",
+            logger: logger)
         for try await (role, superuser, replication) in roles.decode((String, Bool, Bool).self) {
             settings.role = role
             settings.isSuperuser = superuser
@@ -53,31 +54,41 @@ enum ServerChecks {
     static func evaluate(_ s: ServerSettings, isManaged: Bool) -> [DoctorCheck] {
         let restart = isManaged ? "stack down && stack up" : "restart Postgres"
         var checks: [DoctorCheck] = []
-        checks.append(DoctorCheck(
-            group: "postgres", name: "version ≥ 14", status: s.versionNumber >= 140_000 ? .ok : .error,
-            observed: s.version, fix: "upgrade Postgres to 14 or newer (logical messages and pgoutput v1 are needed)"))
-        checks.append(DoctorCheck(
-            group: "postgres", name: "wal_level = logical", status: s.walLevel == "logical" ? .ok : .error,
-            observed: s.walLevel, fix: "ALTER SYSTEM SET wal_level = logical; then \(restart)"))
+        checks.append(
+            DoctorCheck(
+                group: "postgres", name: "version ≥ 14", status: s.versionNumber >= 140_000 ? .ok : .error,
+                observed: s.version,
+                fix: "upgrade Postgres to 14 or newer (logical messages and pgoutput v1 are needed)"))
+        checks.append(
+            DoctorCheck(
+                group: "postgres", name: "wal_level = logical", status: s.walLevel == "logical" ? .ok : .error,
+                observed: s.walLevel, fix: "ALTER SYSTEM SET wal_level = logical; then \(restart)"))
         // One slot per replication stream, plus one so changed sync rules can build the next stream.
         let slotsNeeded = s.usedSlots + 2
-        checks.append(DoctorCheck(
-            group: "postgres", name: "max_replication_slots sufficient",
-            status: s.maxReplicationSlots == 0 ? .error : (s.maxReplicationSlots < slotsNeeded ? .warning : .ok),
-            observed: "\(s.maxReplicationSlots) (\(s.usedSlots) in use, stack needs \(slotsNeeded))",
-            fix: "ALTER SYSTEM SET max_replication_slots = \(max(10, slotsNeeded)); then \(restart)"))
-        checks.append(DoctorCheck(
-            group: "postgres", name: "max_wal_senders sufficient",
-            status: s.maxWALSenders == 0 ? .error : (s.maxWALSenders < 2 ? .warning : .ok),
-            observed: "\(s.maxWALSenders)", fix: "ALTER SYSTEM SET max_wal_senders = 10; then \(restart)"))
-        checks.append(DoctorCheck(
-            group: "postgres", name: "role can replicate", status: s.isSuperuser || s.canReplicate ? .ok : .error,
-            observed: "\(s.role): " + (s.isSuperuser ? "superuser" : (s.canReplicate ? "REPLICATION" : "no REPLICATION attribute")),
-            fix: "ALTER ROLE \"\(s.role)\" WITH REPLICATION;  (run as a superuser)"))
-        checks.append(DoctorCheck(
-            group: "postgres", name: "max_slot_wal_keep_size set", status: s.maxSlotWALKeepSize == "-1" ? .warning : .ok,
-            observed: s.maxSlotWALKeepSize == "-1" ? "-1 (unlimited: a stopped stack lets WAL fill the disk)" : s.maxSlotWALKeepSize,
-            fix: "ALTER SYSTEM SET max_slot_wal_keep_size = '1GB'; SELECT pg_reload_conf();"))
+        checks.append(
+            DoctorCheck(
+                group: "postgres", name: "max_replication_slots sufficient",
+                status: s.maxReplicationSlots == 0 ? .error : (s.maxReplicationSlots < slotsNeeded ? .warning : .ok),
+                observed: "\(s.maxReplicationSlots) (\(s.usedSlots) in use, stack needs \(slotsNeeded))",
+                fix: "ALTER SYSTEM SET max_replication_slots = \(max(10, slotsNeeded)); then \(restart)"))
+        checks.append(
+            DoctorCheck(
+                group: "postgres", name: "max_wal_senders sufficient",
+                status: s.maxWALSenders == 0 ? .error : (s.maxWALSenders < 2 ? .warning : .ok),
+                observed: "\(s.maxWALSenders)", fix: "ALTER SYSTEM SET max_wal_senders = 10; then \(restart)"))
+        checks.append(
+            DoctorCheck(
+                group: "postgres", name: "role can replicate", status: s.isSuperuser || s.canReplicate ? .ok : .error,
+                observed: "\(s.role): "
+                    + (s.isSuperuser ? "superuser" : (s.canReplicate ? "REPLICATION" : "no REPLICATION attribute")),
+                fix: "ALTER ROLE \"\(s.role)\" WITH REPLICATION;  (run as a superuser)"))
+        checks.append(
+            DoctorCheck(
+                group: "postgres", name: "max_slot_wal_keep_size set",
+                status: s.maxSlotWALKeepSize == "-1" ? .warning : .ok,
+                observed: s.maxSlotWALKeepSize == "-1"
+                    ? "-1 (unlimited: a stopped stack lets WAL fill the disk)" : s.maxSlotWALKeepSize,
+                fix: "ALTER SYSTEM SET max_slot_wal_keep_size = '1GB'; SELECT pg_reload_conf();"))
         return checks
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -20,8 +21,11 @@ enum SlotChecks {
             FROM pg_replication_slots WHERE database = current_database() OR database IS NULL ORDER BY slot_name
             """, logger: logger)
         var slots: [SlotInfo] = []
-        for try await (name, plugin, active, status, retained) in rows.decode((String, String, Bool, String, Int64).self) {
-            slots.append(SlotInfo(name: name, plugin: plugin, active: active, walStatus: status, retainedBytes: retained))
+        for try await (name, plugin, active, status, retained) in rows.decode(
+            (String, String, Bool, String, Int64).self)
+        {
+            slots.append(
+                SlotInfo(name: name, plugin: plugin, active: active, walStatus: status, retainedBytes: retained))
         }
         return slots
     }
@@ -29,8 +33,11 @@ enum SlotChecks {
     static func evaluate(_ slots: [SlotInfo], settings: ServerSettings, lagWarningBytes: Int64) -> [DoctorCheck] {
         let ours = slots.filter { $0.name.hasPrefix("stack_") || $0.name.hasPrefix("powersync_") }
         guard !ours.isEmpty else {
-            return [DoctorCheck(group: "replication", name: "replication slots", status: .ok,
-                observed: "none yet (stack up creates one when replication starts)")]
+            return [
+                DoctorCheck(
+                    group: "replication", name: "replication slots", status: .ok,
+                    observed: "none yet (stack up creates one when replication starts)")
+            ]
         }
         return ours.map { slot in
             let name = "slot \(slot.name)"
@@ -39,13 +46,17 @@ enum SlotChecks {
                 return DoctorCheck(
                     group: "replication", name: name, status: .error,
                     observed: "lost (WAL beyond max_slot_wal_keep_size was removed)",
-                    fix: "stack up rebuilds the stream from a new slot; or drop it: SELECT pg_drop_replication_slot('\(slot.name)');")
+                    fix:
+                        "stack up rebuilds the stream from a new slot; or drop it: SELECT pg_drop_replication_slot('\(slot.name)');"
+                )
             }
             if !slot.active {
                 return DoctorCheck(
                     group: "replication", name: name, status: .warning,
                     observed: "inactive, holding \(size) of WAL",
-                    fix: "start the stack (stack up), or if this slot is stale: SELECT pg_drop_replication_slot('\(slot.name)');")
+                    fix:
+                        "start the stack (stack up), or if this slot is stale: SELECT pg_drop_replication_slot('\(slot.name)');"
+                )
             }
             if slot.retainedBytes > lagWarningBytes {
                 return DoctorCheck(
@@ -68,5 +79,3 @@ enum SlotChecks {
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 }
-
-import Foundation

@@ -8,25 +8,31 @@ enum TableChecks {
         for table in config.syncedTables {
             let quoted = "public.\(Identifier.quoted(table.name))"
             guard let liveTable = live.tables[table.name] else {
-                checks.append(DoctorCheck(
-                    group: "tables", name: "\(table.name) exists", status: .error, observed: "missing",
-                    fix: "stack up creates it (or: stack schema --format pg-sql | psql DATABASE_URL)"))
+                checks.append(
+                    DoctorCheck(
+                        group: "tables", name: "\(table.name) exists", status: .error, observed: "missing",
+                        fix: "stack up creates it (or: stack schema --format pg-sql | psql DATABASE_URL)"))
                 continue
             }
             let idColumn = liveTable.columns.first { $0.name == "id" }
             let idOK = liveTable.primaryKey == ["id"] && idColumn?.type == "text"
-            checks.append(DoctorCheck(
-                group: "tables", name: "\(table.name) has an id text primary key", status: idOK ? .ok : .error,
-                observed: "primary key (\(liveTable.primaryKey.joined(separator: ", "))), id is \(idColumn?.type ?? "missing")",
-                fix: idColumn == nil
-                    ? "ALTER TABLE \(quoted) ADD COLUMN \"id\" text PRIMARY KEY DEFAULT gen_random_uuid()::text;"
-                    : "ALTER TABLE \(quoted) ALTER COLUMN \"id\" TYPE text; ALTER TABLE \(quoted) ADD PRIMARY KEY (\"id\");  "
-                        + "(sync needs a single text id; keep composite uniqueness in a unique index)"))
+            checks.append(
+                DoctorCheck(
+                    group: "tables", name: "\(table.name) has an id text primary key", status: idOK ? .ok : .error,
+                    observed:
+                        "primary key (\(liveTable.primaryKey.joined(separator: ", "))), id is \(idColumn?.type ?? "missing")",
+                    fix: idColumn == nil
+                        ? "ALTER TABLE \(quoted) ADD COLUMN \"id\" text PRIMARY KEY DEFAULT gen_random_uuid()::text;"
+                        : "ALTER TABLE \(quoted) ALTER COLUMN \"id\" TYPE text; ALTER TABLE \(quoted) ADD PRIMARY KEY (\"id\");  "
+                            + "(sync needs a single text id; keep composite uniqueness in a unique index)"))
             let ownerIndexed = liveTable.indexedColumnLists.contains { $0.first == "owner_id" }
-            checks.append(DoctorCheck(
-                group: "tables", name: "\(table.name).owner_id indexed", status: ownerIndexed ? .ok : .error,
-                observed: ownerIndexed ? "yes" : (liveTable.columns.contains { $0.name == "owner_id" } ? "no index" : "no owner_id column"),
-                fix: "CREATE INDEX IF NOT EXISTS \"idx_\(table.name)_owner_id\" ON \(quoted) (\"owner_id\");"))
+            checks.append(
+                DoctorCheck(
+                    group: "tables", name: "\(table.name).owner_id indexed", status: ownerIndexed ? .ok : .error,
+                    observed: ownerIndexed
+                        ? "yes"
+                        : (liveTable.columns.contains { $0.name == "owner_id" } ? "no index" : "no owner_id column"),
+                    fix: "CREATE INDEX IF NOT EXISTS \"idx_\(table.name)_owner_id\" ON \(quoted) (\"owner_id\");"))
             checks.append(replicaIdentity(table: table.name, live: liveTable, quoted: quoted))
         }
         return checks
@@ -50,7 +56,8 @@ enum TableChecks {
         default:
             return DoctorCheck(
                 group: "tables", name: name, status: .error,
-                observed: "nothing (updates and deletes cannot be replicated; Postgres rejects them on published tables)",
+                observed:
+                    "nothing (updates and deletes cannot be replicated; Postgres rejects them on published tables)",
                 fix: "ALTER TABLE \(quoted) REPLICA IDENTITY DEFAULT;")
         }
     }
@@ -59,10 +66,15 @@ enum TableChecks {
     static func drift(config: AppSchema, live: LiveSchema) -> [DoctorCheck] {
         let present = AppSchema(tables: config.syncedTables.filter { live.tables[$0.name] != nil })
         let diff = SchemaDiff.compute(config: present, live: live)
-        let columnChanges = (diff.additive.map { ($0, true) } + diff.reported.map { ($0, false) }).filter { $0.0.column != nil }
+        let columnChanges = (diff.additive.map { ($0, true) } + diff.reported.map { ($0, false) }).filter {
+            $0.0.column != nil
+        }
         guard !columnChanges.isEmpty else {
-            return [DoctorCheck(group: "tables", name: "schema matches the config", status: .ok,
-                observed: "\(present.tables.count) synced tables, every column as configured")]
+            return [
+                DoctorCheck(
+                    group: "tables", name: "schema matches the config", status: .ok,
+                    observed: "\(present.tables.count) synced tables, every column as configured")
+            ]
         }
         return columnChanges.map { change, additive in
             DoctorCheck(

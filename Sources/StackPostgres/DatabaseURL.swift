@@ -74,7 +74,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         if let sslMode { pairs.append(("sslmode", sslMode)) }
         pairs += extra.sorted { $0.key < $1.key }
         return pairs.map { key, value in
-            "\(key)='" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+            "\(key)='" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+                + "'"
         }.joined(separator: " ")
     }
 
@@ -97,6 +98,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
 
     private func percentEncoded(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? text
     }
 }

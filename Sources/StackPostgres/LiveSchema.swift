@@ -44,10 +44,16 @@ public struct LiveSchema: Sendable {
             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY(\(names))
             ORDER BY c.relname, a.attnum
             """, logger: logger)
-        for try await (table, column, type, notNull, identity) in columnRows.decode((String, String, String, Bool, String).self) {
-            tables[table, default: Table(
-                name: table, columns: [], primaryKey: [], indexes: [], indexedColumnLists: [], replicaIdentity: identity)]
-                .columns.append(Column(name: column, type: type, notNull: notNull))
+        for try await (table, column, type, notNull, identity) in columnRows.decode(
+            (String, String, String, Bool, String).self)
+        {
+            tables[
+                table,
+                default: Table(
+                    name: table, columns: [], primaryKey: [], indexes: [], indexedColumnLists: [],
+                    replicaIdentity: identity)
+            ]
+            .columns.append(Column(name: column, type: type, notNull: notNull))
         }
         let indexRows = try await client.query(
             """

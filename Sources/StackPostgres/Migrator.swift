@@ -52,7 +52,9 @@ public enum Migrator {
             }
             if ran {
                 applied += 1
-                logger.info("migration applied", metadata: ["migration.namespace": "\(namespace)", "migration.id": "\(migration.id)"])
+                logger.info(
+                    "migration applied",
+                    metadata: ["migration.namespace": "\(namespace)", "migration.id": "\(migration.id)"])
             }
         }
         return applied

@@ -24,7 +24,8 @@ public struct PostgresBinaries: Sendable {
         candidates += versions.map { "\(root)/\($0)/bin" }
         for directory in candidates {
             let fm = FileManager.default
-            guard fm.isExecutableFile(atPath: directory + "/pg_ctl"), fm.isExecutableFile(atPath: directory + "/initdb"),
+            guard fm.isExecutableFile(atPath: directory + "/pg_ctl"),
+                fm.isExecutableFile(atPath: directory + "/initdb"),
                 let version = majorVersion(of: directory + "/pg_ctl")
             else { continue }
             return PostgresBinaries(directory: directory, majorVersion: version)
@@ -32,7 +33,8 @@ public struct PostgresBinaries: Sendable {
         throw StackError(
             "STACK-P001",
             "no PostgreSQL server programs found (looked for initdb and pg_ctl on PATH and in /usr/lib/postgresql/*/bin). "
-                + "Install them: apt-get install postgresql (Debian/Ubuntu), or set postgres.url to use an existing server.")
+                + "Install them: apt-get install postgresql (Debian/Ubuntu), or set postgres.url to use an existing server."
+        )
     }
 
     /// The major version a program prints for `--version` ("pg_ctl (PostgreSQL) 15.18" → 15).

@@ -3,7 +3,7 @@ import Foundation
 import StackCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a helper program to completion and captures its output.
@@ -23,7 +23,8 @@ public enum ProcessRunner {
     public static func run(
         _ program: String, _ arguments: [String], asUser user: String? = nil, environment: [String: String]? = nil
     ) throws -> Result {
-        let argv: [String] = user.map { ["/usr/sbin/runuser", "-u", $0, "--", program] + arguments } ?? [program] + arguments
+        let argv: [String] =
+            user.map { ["/usr/sbin/runuser", "-u", $0, "--", program] + arguments } ?? [program] + arguments
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw spawnError(argv[0], errno) }
         var actions = posix_spawn_file_actions_t()

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import StackConfig
@@ -56,13 +57,18 @@ public struct PublicationManager: Sendable {
         var statements: [String] = []
         if state.allTables {
             statements.append("DROP PUBLICATION \(quoted);")
-            statements.append(tables.isEmpty ? "CREATE PUBLICATION \(quoted);" : "CREATE PUBLICATION \(quoted) FOR TABLE \(list);")
+            statements.append(
+                tables.isEmpty ? "CREATE PUBLICATION \(quoted);" : "CREATE PUBLICATION \(quoted) FOR TABLE \(list);")
         } else if state.tables != tables {
-            statements.append(tables.isEmpty ? "ALTER PUBLICATION \(quoted) SET (publish = 'insert, update, delete, truncate');"
-                : "ALTER PUBLICATION \(quoted) SET TABLE \(list);")
+            statements.append(
+                tables.isEmpty
+                    ? "ALTER PUBLICATION \(quoted) SET (publish = 'insert, update, delete, truncate');"
+                    : "ALTER PUBLICATION \(quoted) SET TABLE \(list);")
             if tables.isEmpty {
                 statements.removeAll()
-                for table in state.tables { statements.append("ALTER PUBLICATION \(quoted) DROP TABLE public.\(Identifier.quoted(table));") }
+                for table in state.tables {
+                    statements.append("ALTER PUBLICATION \(quoted) DROP TABLE public.\(Identifier.quoted(table));")
+                }
             }
         }
         if !state.publishesEverything {
@@ -77,7 +83,8 @@ public struct PublicationManager: Sendable {
         let current = try await state(client: client, logger: logger)
         guard let sql = fix(for: current) else { return false }
         try await client.withTransaction(logger: logger) { connection in
-            for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !statement.isEmpty {
+            for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
+            where !statement.isEmpty {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         }
@@ -85,5 +92,3 @@ public struct PublicationManager: Sendable {
         return true
     }
 }
-
-import Foundation

@@ -33,7 +33,8 @@ public struct SchemaApplier: Sendable {
         var nonEmpty: Set<String> = []
         for name in live.tables.keys {
             let rows = try await client.query(
-                PostgresQuery(unsafeSQL: "SELECT EXISTS (SELECT 1 FROM public.\(Identifier.quoted(name)))"), logger: logger)
+                PostgresQuery(unsafeSQL: "SELECT EXISTS (SELECT 1 FROM public.\(Identifier.quoted(name)))"),
+                logger: logger)
             for try await exists in rows.decode(Bool.self) where exists { nonEmpty.insert(name) }
         }
         return SchemaDiff.compute(config: schema, live: live, nonEmptyTables: nonEmpty)
@@ -53,7 +54,8 @@ public struct SchemaApplier: Sendable {
             }
         }
         for change in diff.reported {
-            logger.warning("schema drift not applied", metadata: ["schema.change": "\(change)", "schema.fix": "\(change.sql)"])
+            logger.warning(
+                "schema drift not applied", metadata: ["schema.change": "\(change)", "schema.fix": "\(change.sql)"])
         }
         let changed = try await PublicationManager(name: publication, tables: schema.syncedTables.map(\.name))
             .ensure(client: client, logger: logger)

@@ -31,10 +31,12 @@ public struct SchemaDiff: Sendable {
         var diff = SchemaDiff()
         for table in config.syncedTables {
             guard let liveTable = live.tables[table.name] else {
-                diff.additive.append(Change(
-                    table: table.name, column: nil, summary: "table missing", sql: PostgresDDL.createTable(table)))
+                diff.additive.append(
+                    Change(
+                        table: table.name, column: nil, summary: "table missing", sql: PostgresDDL.createTable(table)))
                 for statement in PostgresDDL.createIndexes(table) {
-                    diff.additive.append(Change(table: table.name, column: nil, summary: "index missing", sql: statement))
+                    diff.additive.append(
+                        Change(table: table.name, column: nil, summary: "index missing", sql: statement))
                 }
                 continue
             }
@@ -44,9 +46,12 @@ public struct SchemaDiff: Sendable {
                 guard let liveColumn = liveTable.columns.first(where: { $0.name == column.name }) else {
                     let sql = "ALTER TABLE \(quotedTable) ADD COLUMN " + PostgresDDL.columnDefinition(column) + ";"
                     let change = Change(table: table.name, column: column.name, summary: "column missing", sql: sql)
-                    if PostgresDDL.isNotNull(column) && column.defaultValue == nil && nonEmptyTables.contains(table.name) {
+                    if PostgresDDL.isNotNull(column) && column.defaultValue == nil
+                        && nonEmptyTables.contains(table.name)
+                    {
                         var blocked = change
-                        blocked.summary = "column missing; it is NOT NULL without a default and the table has rows, "
+                        blocked.summary =
+                            "column missing; it is NOT NULL without a default and the table has rows, "
                             + "so add it with a default or backfill first"
                         diff.reported.append(blocked)
                     } else {
@@ -55,35 +60,47 @@ public struct SchemaDiff: Sendable {
                     continue
                 }
                 if liveColumn.type != expectedType && !compatible(live: liveColumn.type, expected: expectedType) {
-                    diff.reported.append(Change(
-                        table: table.name, column: column.name,
-                        summary: "type is \(liveColumn.type), config says \(column.type.rawValue) (\(expectedType))",
-                        sql: "ALTER TABLE \(quotedTable) ALTER COLUMN \(Identifier.quoted(column.name)) TYPE \(expectedType) "
-                            + "USING \(Identifier.quoted(column.name))::\(expectedType);"))
+                    diff.reported.append(
+                        Change(
+                            table: table.name, column: column.name,
+                            summary:
+                                "type is \(liveColumn.type), config says \(column.type.rawValue) (\(expectedType))",
+                            sql:
+                                "ALTER TABLE \(quotedTable) ALTER COLUMN \(Identifier.quoted(column.name)) TYPE \(expectedType) "
+                                + "USING \(Identifier.quoted(column.name))::\(expectedType);"))
                 }
                 let expectedNotNull = PostgresDDL.isNotNull(column)
                 if liveColumn.notNull != expectedNotNull {
                     let verb = expectedNotNull ? "SET" : "DROP"
-                    diff.reported.append(Change(
-                        table: table.name, column: column.name,
-                        summary: expectedNotNull ? "nullable in Postgres, NOT NULL in the config" : "NOT NULL in Postgres, nullable in the config",
-                        sql: "ALTER TABLE \(quotedTable) ALTER COLUMN \(Identifier.quoted(column.name)) \(verb) NOT NULL;"))
+                    diff.reported.append(
+                        Change(
+                            table: table.name, column: column.name,
+                            summary: expectedNotNull
+                                ? "nullable in Postgres, NOT NULL in the config"
+                                : "NOT NULL in Postgres, nullable in the config",
+                            sql:
+                                "ALTER TABLE \(quotedTable) ALTER COLUMN \(Identifier.quoted(column.name)) \(verb) NOT NULL;"
+                        ))
                 }
             }
             if liveTable.primaryKey != ["id"] {
-                diff.reported.append(Change(
-                    table: table.name, column: "id",
-                    summary: "primary key is \(liveTable.primaryKey.isEmpty ? "missing" : "(\(liveTable.primaryKey.joined(separator: ", ")))"), sync needs PRIMARY KEY (id)",
-                    sql: "ALTER TABLE \(quotedTable) ADD PRIMARY KEY (\"id\");"))
+                diff.reported.append(
+                    Change(
+                        table: table.name, column: "id",
+                        summary:
+                            "primary key is \(liveTable.primaryKey.isEmpty ? "missing" : "(\(liveTable.primaryKey.joined(separator: ", ")))"), sync needs PRIMARY KEY (id)",
+                        sql: "ALTER TABLE \(quotedTable) ADD PRIMARY KEY (\"id\");"))
             }
             for index in PostgresDDL.indexes(table) {
                 let name = index.resolvedName(table: table.name)
-                let covered = liveTable.indexes.contains(name)
+                let covered =
+                    liveTable.indexes.contains(name)
                     || (!index.unique && liveTable.indexedColumnLists.contains { $0.starts(with: index.columns) })
                 if !covered {
-                    diff.additive.append(Change(
-                        table: table.name, column: nil, summary: "index \(name) missing",
-                        sql: PostgresDDL.createIndex(index, table: table.name)))
+                    diff.additive.append(
+                        Change(
+                            table: table.name, column: nil, summary: "index \(name) missing",
+                            sql: PostgresDDL.createIndex(index, table: table.name)))
                 }
             }
         }

@@ -53,7 +53,8 @@ struct DatabaseSetupService: Service {
         }
         if version < 140_000 {
             throw StackError(
-                "STACK-S005", "Postgres \(version / 10000) is too old: stack needs 14 or newer (logical messages, pgoutput v1).")
+                "STACK-S005",
+                "Postgres \(version / 10000) is too old: stack needs 14 or newer (logical messages, pgoutput v1).")
         }
     }
 }

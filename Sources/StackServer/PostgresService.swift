@@ -47,7 +47,8 @@ struct PostgresService: Service {
         try await PostgresClient.withClient(admin, logger: logger) { client in
             let rows = try await client.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger)
             for try await _ in rows { return }
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(Identifier.quoted(name))"), logger: logger)
+            try await client.query(
+                PostgresQuery(unsafeSQL: "CREATE DATABASE \(Identifier.quoted(name))"), logger: logger)
             logger.notice("created database", metadata: ["postgres.database": "\(name)"])
         }
     }

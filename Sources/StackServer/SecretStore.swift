@@ -16,7 +16,9 @@ public enum SecretStore {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let secret = bytes.base64EncodedString()
         try FileManager.default.createDirectory(atPath: config.stateDir, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
         else {
             throw StackError("STACK-S003", "cannot write \(path); check that the state directory is writable")
         }

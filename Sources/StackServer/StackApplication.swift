@@ -97,7 +97,8 @@ public final class StackApplication: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map {
-                    .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                    .init(
+                        service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup)
                 },
                 gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],

@@ -41,7 +41,8 @@ public final class TestPostgres: Sendable {
         let managedSettings = ManagedPostgresSettings(
             dataDir: directory + "/data", port: nil, database: "postgres", maxSlotWALKeepSize: "256MB")
         let managed = try ManagedPostgres.prepare(
-            settings: managedSettings, stateDir: directory, extraSettings: settings.merging(Self.testDefaults) { given, _ in given })
+            settings: managedSettings, stateDir: directory,
+            extraSettings: settings.merging(Self.testDefaults) { given, _ in given })
         var logger = Logger(label: "stack.test")
         logger.logLevel = .warning
         try managed.initializeIfNeeded(logger: logger)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackConfig
 import StackCore
+import StackPostgres
 import StackServer
 
 /// A whole `stack up` in-process for integration tests: its own database, ephemeral ports, no signal handling.
@@ -114,8 +115,6 @@ public final class TestStack: Sendable {
                 - SELECT * FROM documents WHERE owner_id = bucket.user_id
         """
 }
-
-import StackPostgres
 
 /// Port helpers re-exported for tests.
 enum StackPostgresPorts {

@@ -27,7 +27,8 @@ func runStack(_ arguments: [String], timeout: TimeInterval = 120) throws -> (sta
 /// A config for a managed cluster in its own state directory, on free ports.
 func managedConfig() throws -> (path: String, stateDir: String) {
     let stateDir = NSTemporaryDirectory() + "stack-managed-\(UUID().uuidString.prefix(8))"
-    let path = try writeConfig("""
+    let path = try writeConfig(
+        """
         state_dir: \(stateDir)
         api:
           listen: 127.0.0.1:\(try PortProbe.freePort())
@@ -41,7 +42,8 @@ func managedConfig() throws -> (path: String, stateDir: String) {
                 owner_id: text
                 body: text
         """)
-    try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    try FileManager.default.createDirectory(
+        atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
     return (path, stateDir)
 }
 
@@ -51,13 +53,15 @@ struct CLITests {
     func upExec() throws {
         let (path, stateDir) = try managedConfig()
         defer { try? FileManager.default.removeItem(atPath: stateDir) }
-        let script = #"echo "sync=$STACK_SYNC_URL"; psql -X -At "$STACK_DATABASE_URL" -c "SELECT string_agg(tablename, ',') FROM pg_publication_tables WHERE pubname = 'powersync'"; exit 7"#
+        let script =
+            #"echo "sync=$STACK_SYNC_URL"; psql -X -At "$STACK_DATABASE_URL" -c "SELECT string_agg(tablename, ',') FROM pg_publication_tables WHERE pubname = 'powersync'"; exit 7"#
         let result = try runStack(["up", "--config", path, "--exec", script])
         #expect(result.status == 7, "\(result.err)")
         #expect(result.out.contains("sync=http://127.0.0.1:"))
         #expect(result.out.contains("\nnotes\n"), "the publication covers exactly the synced table: \(result.out)")
         #expect(FileManager.default.fileExists(atPath: stateDir + "/postgres/PG_VERSION"))
-        #expect(!FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"), "managed Postgres stopped")
+        #expect(
+            !FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"), "managed Postgres stopped")
         // Second run reuses the cluster and its remembered port.
         let port = try String(contentsOfFile: stateDir + "/postgres/stack.port", encoding: .utf8)
         let again = try runStack(["up", "--config", path, "-o", "json", "--exec", "true"])
@@ -89,7 +93,9 @@ struct CLITests {
         defer { try? FileManager.default.removeItem(atPath: stateDir) }
         let listener = try await TestListener.start()
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        let busy = text.replacingOccurrences(of: #"api:\n  listen: 127.0.0.1:\d+"#, with: "api:\n  listen: 127.0.0.1:\(listener.port)", options: .regularExpression)
+        let busy = text.replacingOccurrences(
+            of: #"api:\n  listen: 127.0.0.1:\d+"#, with: "api:\n  listen: 127.0.0.1:\(listener.port)",
+            options: .regularExpression)
         try busy.write(toFile: path, atomically: true, encoding: .utf8)
         let result = try runStack(["up", "--config", path])
         await listener.stop()
@@ -101,7 +107,8 @@ struct CLITests {
     @Test("unreachable external Postgres: the reason, no password, exit 1")
     func unreachable() throws {
         let port = try PortProbe.freePort()
-        let path = try writeConfig("""
+        let path = try writeConfig(
+            """
             postgres:
               url: postgres://app:pa55word@127.0.0.1:\(port)/app
             api:
@@ -132,7 +139,8 @@ struct CLITests {
         let missing = try runStack(["up", "--config", "/nonexistent/stack.yaml"])
         #expect(missing.status == 1)
         #expect(missing.err.contains("STACK-C001"))
-        let path = try writeConfig("api:\n  listen: 127.0.0.1:abc\nschema:\n  tables:\n    t:\n      columns: { owner_id: text }\n")
+        let path = try writeConfig(
+            "api:\n  listen: 127.0.0.1:abc\nschema:\n  tables:\n    t:\n      columns: { owner_id: text }\n")
         let invalid = try runStack(["doctor", "--config", path])
         #expect(invalid.status == 1)
         #expect(invalid.out.contains("stack.yaml:2:11: api.listen"))

@@ -31,7 +31,9 @@ struct DoctorTests {
         let path = try writeConfig("api:\n  lisen: 1\n")
         let report = await doctor(path)
         #expect(report.exitCode == 1)
-        #expect(report.check("config valid")?.observed.contains("stack.yaml:2:3: api.lisen: unknown key 'lisen'; did you mean 'listen'?") == true)
+        #expect(
+            report.check("config valid")?.observed.contains(
+                "stack.yaml:2:3: api.lisen: unknown key 'lisen'; did you mean 'listen'?") == true)
     }
 
     @Test("no config at all: doctor cannot run, exit 2")
@@ -55,7 +57,8 @@ struct DoctorTests {
     @Test("wal_level, slots, senders and max_slot_wal_keep_size on a misconfigured server")
     func serverSettings() async throws {
         let server = try TestPostgres.start(settings: [
-            "wal_level": "replica", "max_replication_slots": "0", "max_wal_senders": "0", "max_slot_wal_keep_size": "-1",
+            "wal_level": "replica", "max_replication_slots": "0", "max_wal_senders": "0",
+            "max_slot_wal_keep_size": "-1",
         ])
         defer { try? server.stop() }
         let database = try await server.makeDatabase()
@@ -64,13 +67,20 @@ struct DoctorTests {
         #expect(report.exitCode == 1)
         #expect(report.check("wal_level = logical")?.status == .error)
         #expect(report.check("wal_level = logical")?.observed == "replica")
-        #expect(report.check("wal_level = logical")?.fix == "ALTER SYSTEM SET wal_level = logical; then restart Postgres")
+        #expect(
+            report.check("wal_level = logical")?.fix == "ALTER SYSTEM SET wal_level = logical; then restart Postgres")
         #expect(report.check("max_replication_slots sufficient")?.status == .error)
-        #expect(report.check("max_replication_slots sufficient")?.fix?.hasPrefix("ALTER SYSTEM SET max_replication_slots = 10;") == true)
+        #expect(
+            report.check("max_replication_slots sufficient")?.fix?.hasPrefix(
+                "ALTER SYSTEM SET max_replication_slots = 10;") == true)
         #expect(report.check("max_wal_senders sufficient")?.status == .error)
-        #expect(report.check("max_wal_senders sufficient")?.fix?.hasPrefix("ALTER SYSTEM SET max_wal_senders = 10;") == true)
+        #expect(
+            report.check("max_wal_senders sufficient")?.fix?.hasPrefix("ALTER SYSTEM SET max_wal_senders = 10;") == true
+        )
         #expect(report.check("max_slot_wal_keep_size set")?.status == .warning)
-        #expect(report.check("max_slot_wal_keep_size set")?.fix == "ALTER SYSTEM SET max_slot_wal_keep_size = '1GB'; SELECT pg_reload_conf();")
+        #expect(
+            report.check("max_slot_wal_keep_size set")?.fix
+                == "ALTER SYSTEM SET max_slot_wal_keep_size = '1GB'; SELECT pg_reload_conf();")
     }
 
     @Test("a role without REPLICATION is an error with the ALTER ROLE fix")
@@ -80,7 +90,8 @@ struct DoctorTests {
         try await execute(database.databaseURL, "CREATE ROLE \(role) LOGIN", "GRANT ALL ON SCHEMA public TO \(role)")
         var url = database.databaseURL
         url.user = role
-        let path = try writeConfig(try externalConfig(database).replacingOccurrences(of: database.url, with: url.urlString))
+        let path = try writeConfig(
+            try externalConfig(database).replacingOccurrences(of: database.url, with: url.urlString))
         let report = await doctor(path)
         let check = try #require(report.check("role can replicate"))
         #expect(check.status == .error)
@@ -99,7 +110,9 @@ struct DoctorTests {
         #expect(check.status == .error)
         #expect(check.observed == "missing")
         #expect(check.fix == "CREATE PUBLICATION \"powersync\" FOR TABLE public.\"notes\";  (stack up also does this)")
-        try await execute(database.databaseURL, "CREATE TABLE other (id text primary key)", "CREATE PUBLICATION powersync FOR TABLE other")
+        try await execute(
+            database.databaseURL, "CREATE TABLE other (id text primary key)",
+            "CREATE PUBLICATION powersync FOR TABLE other")
         report = await doctor(path)
         check = try #require(report.check("publication powersync covers the synced tables"))
         #expect(check.observed == "missing notes; extra other")
@@ -110,14 +123,18 @@ struct DoctorTests {
     func tableShape() async throws {
         let database = try await TestPostgres.shared().makeDatabase()
         let path = try writeConfig(try externalConfig(database))
-        try await execute(database.databaseURL,
+        try await execute(
+            database.databaseURL,
             "CREATE TABLE notes (id integer, owner_id text NOT NULL, body text NOT NULL DEFAULT '', done boolean NOT NULL DEFAULT false)",
             "ALTER TABLE notes REPLICA IDENTITY NOTHING")
         let report = await doctor(path)
         let id = try #require(report.check("notes has an id text primary key"))
         #expect(id.status == .error)
         #expect(id.observed == "primary key (), id is integer")
-        #expect(id.fix?.hasPrefix("ALTER TABLE public.\"notes\" ALTER COLUMN \"id\" TYPE text; ALTER TABLE public.\"notes\" ADD PRIMARY KEY (\"id\");") == true)
+        #expect(
+            id.fix?.hasPrefix(
+                "ALTER TABLE public.\"notes\" ALTER COLUMN \"id\" TYPE text; ALTER TABLE public.\"notes\" ADD PRIMARY KEY (\"id\");"
+            ) == true)
         let owner = try #require(report.check("notes.owner_id indexed"))
         #expect(owner.status == .error)
         #expect(owner.fix == "CREATE INDEX IF NOT EXISTS \"idx_notes_owner_id\" ON public.\"notes\" (\"owner_id\");")
@@ -133,15 +150,21 @@ struct DoctorTests {
         let database = try await TestPostgres.shared().makeDatabase()
         let path = try writeConfig(try externalConfig(database))
         _ = try await applySchema(path)
-        try await execute(database.databaseURL, "ALTER TABLE notes DROP COLUMN done", "ALTER TABLE notes ALTER COLUMN body DROP NOT NULL")
+        try await execute(
+            database.databaseURL, "ALTER TABLE notes DROP COLUMN done",
+            "ALTER TABLE notes ALTER COLUMN body DROP NOT NULL")
         let report = await doctor(path)
         let missing = try #require(report.check("notes.done matches the config"))
         #expect(missing.status == .warning)
-        #expect(missing.fix == "ALTER TABLE public.\"notes\" ADD COLUMN \"done\" boolean NOT NULL DEFAULT false;  (stack up applies this)")
+        #expect(
+            missing.fix
+                == "ALTER TABLE public.\"notes\" ADD COLUMN \"done\" boolean NOT NULL DEFAULT false;  (stack up applies this)"
+        )
         let nullable = try #require(report.check("notes.body matches the config"))
         #expect(nullable.status == .error)
         #expect(nullable.observed == "nullable in Postgres, NOT NULL in the config")
-        #expect(nullable.fix == "ALTER TABLE public.\"notes\" ALTER COLUMN \"body\" SET NOT NULL;  (check the data first)")
+        #expect(
+            nullable.fix == "ALTER TABLE public.\"notes\" ALTER COLUMN \"body\" SET NOT NULL;  (check the data first)")
     }
 
     @Test("an inactive stack slot holding WAL is a warning with the drop statement")
@@ -150,7 +173,8 @@ struct DoctorTests {
         let path = try writeConfig(try externalConfig(database))
         _ = try await applySchema(path)
         let slot = "stack_doctor_\(database.name)"
-        try await execute(database.databaseURL, "SELECT pg_create_logical_replication_slot('\(slot)', 'pgoutput')",
+        try await execute(
+            database.databaseURL, "SELECT pg_create_logical_replication_slot('\(slot)', 'pgoutput')",
             "CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 20000) g")
         defer { Task { try? await execute(database.databaseURL, "SELECT pg_drop_replication_slot('\(slot)')") } }
         let report = await doctor(path)
@@ -163,8 +187,9 @@ struct DoctorTests {
     @Test("a sync audience that differs from auth.base_url says which part differs")
     func audienceMismatch() async throws {
         let database = try await TestPostgres.shared().makeDatabase()
-        let path = try writeConfig(try externalConfig(database, extra: "auth:\n  base_url: http://localhost:3011\n")
-            .replacingOccurrences(of: "sync:\n", with: "sync:\n  audience: [http://localhost:3000]\n"))
+        let path = try writeConfig(
+            try externalConfig(database, extra: "auth:\n  base_url: http://localhost:3011\n")
+                .replacingOccurrences(of: "sync:\n", with: "sync:\n  audience: [http://localhost:3000]\n"))
         let report = await doctor(path)
         let check = try #require(report.check("sync audience matches auth.base_url"))
         #expect(check.status == .error)
@@ -176,8 +201,9 @@ struct DoctorTests {
     func portInUse() async throws {
         let database = try await TestPostgres.shared().makeDatabase()
         let listener = try await TestListener.start()
-        let path = try writeConfig(try externalConfig(database).replacingOccurrences(
-            of: "api:\n  listen: 127.0.0.1:", with: "api:\n  listen: 127.0.0.1:\(listener.port)\n  #"))
+        let path = try writeConfig(
+            try externalConfig(database).replacingOccurrences(
+                of: "api:\n  listen: 127.0.0.1:", with: "api:\n  listen: 127.0.0.1:\(listener.port)\n  #"))
         let report = await doctor(path)
         let check = try #require(report.check("api.listen 127.0.0.1:\(listener.port) free"))
         #expect(check.status == .error)
@@ -187,7 +213,8 @@ struct DoctorTests {
 
     @Test("the JWKS check accepts a key with kid and RS256 and rejects one without a kid")
     func jwks() async throws {
-        let good = try await TestListener.start(body: #"{"keys":[{"kty":"RSA","alg":"RS256","kid":"k1","n":"x","e":"AQAB"}]}"#)
+        let good = try await TestListener.start(
+            body: #"{"keys":[{"kty":"RSA","alg":"RS256","kid":"k1","n":"x","e":"AQAB"}]}"#)
         let okCheck = await Doctor.checkJWKS(uri: "http://127.0.0.1:\(good.port)/api/auth/jwks")
         #expect(okCheck.status == .ok)
         #expect(okCheck.observed == "1 key(s), kid k1 alg RS256")

@@ -68,7 +68,8 @@ func applySchema(_ configPath: String) async throws -> StackConfig {
     let config = try ConfigLoader().load(explicit: configPath)
     let url = try DatabaseURL(parsing: config.postgres.url!)
     _ = try await PostgresClient.withClient(url, logger: testLogger) { client in
-        try await SchemaApplier(schema: config.schema, publication: config.sync.publication).apply(client: client, logger: testLogger)
+        try await SchemaApplier(schema: config.schema, publication: config.sync.publication).apply(
+            client: client, logger: testLogger)
     }
     return config
 }

@@ -9,7 +9,8 @@ struct StackLifecycleTests {
     @Test("a stack comes up on ephemeral ports, serves health and probes, and stops cleanly")
     func upServeDown() async throws {
         let stack = try await TestStack.start()
-        let health = try await HTTPTestClient.send("GET", stack.endpoints.authURL.replacingOccurrences(of: "/api/auth", with: "/api/health"))
+        let health = try await HTTPTestClient.send(
+            "GET", stack.endpoints.authURL.replacingOccurrences(of: "/api/auth", with: "/api/health"))
         #expect(health.status == 200)
         #expect(health.text == #"{"ok":true}"#)
         let readiness = try await HTTPTestClient.send("GET", stack.endpoints.syncURL + "/probes/readiness")

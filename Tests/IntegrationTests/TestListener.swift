@@ -11,7 +11,9 @@ struct TestListener: Sendable {
         let port = try PortProbe.freePort()
         let router = Router()
         router.get("/**") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         let (ready, continuation) = AsyncStream<Void>.makeStream()
         let application = Application(

@@ -9,10 +9,11 @@ struct ConfigLoaderTests {
     func sampleLoads() throws {
         let text = try String(contentsOf: sampleConfigURL, encoding: .utf8)
         let config = try parse(text)
-        #expect(config.schema.tables.map(\.name) == [
-            "projects", "documents", "document_versions", "groups", "group_hierarchy", "document_groups",
-            "preferences", "local_metadata",
-        ])
+        #expect(
+            config.schema.tables.map(\.name) == [
+                "projects", "documents", "document_versions", "groups", "group_hierarchy", "document_groups",
+                "preferences", "local_metadata",
+            ])
         #expect(config.schema.syncedTables.count == 6)
         #expect(config.schema.table(named: "preferences")?.localOnly == true)
         #expect(config.schema.table(named: "documents")?.hasSoftDelete == true)
@@ -50,7 +51,8 @@ struct ConfigLoaderTests {
 
     @Test("explicit sync settings override the derived ones")
     func overrides() throws {
-        let config = try parse("""
+        let config = try parse(
+            """
             sync:
               audience: [http://a:1, http://b:2]
               jwks_uri: http://keys.local/jwks
@@ -101,7 +103,8 @@ struct ConfigLoaderTests {
         let directory = NSTemporaryDirectory() + "stack-config-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try "bucket_definitions:\n  mine:\n    parameters: SELECT request.user_id() AS u\n    data:\n      - SELECT * FROM notes WHERE owner_id = bucket.u\n"
+        try
+            "bucket_definitions:\n  mine:\n    parameters: SELECT request.user_id() AS u\n    data:\n      - SELECT * FROM notes WHERE owner_id = bucket.u\n"
             .write(toFile: directory + "/rules.yaml", atomically: true, encoding: .utf8)
         let config = try ConfigLoader(environment: [:], workingDirectory: directory)
             .parse(minimalTable + "\nsync_rules:\n  path: rules.yaml\n", file: directory + "/stack.yaml")

@@ -2,7 +2,9 @@ import Foundation
 import StackConfig
 
 /// Parses config text the way `stack` does, with a fixed environment and file name.
-func parse(_ yaml: String, environment: [String: String] = [:], file: String = "/project/stack.yaml") throws -> StackConfig {
+func parse(_ yaml: String, environment: [String: String] = [:], file: String = "/project/stack.yaml") throws
+    -> StackConfig
+{
     try ConfigLoader(environment: environment, workingDirectory: "/project").parse(yaml, file: file)
 }
 

@@ -25,7 +25,9 @@ struct ConfigValidationTests {
         #expect(found[0].line == 2 && found[0].column == 3)
         #expect(found[1].line == 4)
         #expect(found[2].message.contains("unknown type 'bigint'"))
-        #expect(found[0].description == "/project/stack.yaml:2:3: auth.base_urll: unknown key 'base_urll'; did you mean 'base_url'?")
+        #expect(
+            found[0].description
+                == "/project/stack.yaml:2:3: auth.base_urll: unknown key 'base_urll'; did you mean 'base_url'?")
     }
 
     @Test("a YAML syntax error names its line")
@@ -38,7 +40,8 @@ struct ConfigValidationTests {
 
     @Test("a duplicate table is reported with its position")
     func duplicateTable() {
-        let found = diagnostics(minimalTable + "\n    notes:\n      columns: { id: { type: text, primary_key: true }, owner_id: text }")
+        let found = diagnostics(
+            minimalTable + "\n    notes:\n      columns: { id: { type: text, primary_key: true }, owner_id: text }")
         #expect(found.count == 1)
         #expect(found.first?.key == "notes")
         #expect(found.first?.message.contains("duplicate key") == true)
@@ -48,14 +51,32 @@ struct ConfigValidationTests {
         "rules for synced tables",
         arguments: [
             ("columns: { owner_id: text }", "schema.tables.t.columns", "missing the id column"),
-            ("columns: { id: { type: integer, primary_key: true }, owner_id: text }", "schema.tables.t.columns.id", "single text id"),
+            (
+                "columns: { id: { type: integer, primary_key: true }, owner_id: text }", "schema.tables.t.columns.id",
+                "single text id"
+            ),
             ("columns: { id: text, owner_id: text }", "schema.tables.t.columns.id", "primary_key: true"),
             ("columns: { id: { type: text, primary_key: true } }", "schema.tables.t.columns", "no owner_id column"),
-            ("columns: { id: { type: text, primary_key: true }, owner_id: integer }", "schema.tables.t.columns.owner_id", "type text"),
-            ("columns: { id: { type: text, primary_key: true }, owner_id: text, a: { type: text, primary_key: true } }", "schema.tables.t.columns.a", "only id may be the primary key"),
-            ("columns: { id: { type: text, primary_key: true }, owner_id: text }\n      indexes: [{ columns: [ownr_id] }]", "schema.tables.t.indexes", "did you mean 'owner_id'"),
-            ("columns: { id: { type: text, primary_key: true }, owner_id: text, n: { type: integer, default: abc } }", "schema.tables.t.columns.n.default", "not a valid default"),
-            ("columns: { id: { type: text, primary_key: true }, owner_id: text, \"Bad\": text }", "schema.tables.t.columns.Bad", "not a valid column name"),
+            (
+                "columns: { id: { type: text, primary_key: true }, owner_id: integer }",
+                "schema.tables.t.columns.owner_id", "type text"
+            ),
+            (
+                "columns: { id: { type: text, primary_key: true }, owner_id: text, a: { type: text, primary_key: true } }",
+                "schema.tables.t.columns.a", "only id may be the primary key"
+            ),
+            (
+                "columns: { id: { type: text, primary_key: true }, owner_id: text }\n      indexes: [{ columns: [ownr_id] }]",
+                "schema.tables.t.indexes", "did you mean 'owner_id'"
+            ),
+            (
+                "columns: { id: { type: text, primary_key: true }, owner_id: text, n: { type: integer, default: abc } }",
+                "schema.tables.t.columns.n.default", "not a valid default"
+            ),
+            (
+                "columns: { id: { type: text, primary_key: true }, owner_id: text, \"Bad\": text }",
+                "schema.tables.t.columns.Bad", "not a valid column name"
+            ),
         ])
     func syncedTableRules(columns: String, key: String, message: String) {
         let found = diagnostics("schema:\n  tables:\n    t:\n      \(columns)\n")
@@ -64,7 +85,9 @@ struct ConfigValidationTests {
 
     @Test("a local-only table needs no owner_id")
     func localOnly() throws {
-        let config = try parse("schema:\n  tables:\n    prefs:\n      local_only: true\n      columns: { id: { type: text, primary_key: true }, value: text }\n")
+        let config = try parse(
+            "schema:\n  tables:\n    prefs:\n      local_only: true\n      columns: { id: { type: text, primary_key: true }, value: text }\n"
+        )
         #expect(config.schema.syncedTables.isEmpty)
     }
 
@@ -81,10 +104,19 @@ struct ConfigValidationTests {
             ("auth: [1, 2]\n", "auth", "expected a mapping"),
             ("sync:\n  publication: Bad-Name\n", "sync.publication", "not a valid name"),
             ("sync:\n  jwks:\n    keys:\n      - { kty: RSA, n: x, e: AQAB }\n", "sync.jwks.keys[0]", "needs a kid"),
-            ("sync:\n  jwks:\n    keys:\n      - { kty: oct, kid: a, alg: HS512, k: x }\n", "sync.jwks.keys[0]", "HS256"),
+            (
+                "sync:\n  jwks:\n    keys:\n      - { kty: oct, kid: a, alg: HS512, k: x }\n", "sync.jwks.keys[0]",
+                "HS256"
+            ),
             ("api:\n  listen: 127.0.0.1:8080\nsync:\n  listen: 127.0.0.1:8080\n", "sync.listen", "same address"),
-            ("sync_rules:\n  bucket_definitions:\n    b:\n      parameters: SELECT 1\n", "sync_rules.bucket_definitions.b", "no data queries"),
-            ("sync_rules:\n  bucket_definitions:\n    b:\n      priority: 7\n      data: [SELECT * FROM notes]\n", "sync_rules.bucket_definitions.b.priority", "0 (highest)"),
+            (
+                "sync_rules:\n  bucket_definitions:\n    b:\n      parameters: SELECT 1\n",
+                "sync_rules.bucket_definitions.b", "no data queries"
+            ),
+            (
+                "sync_rules:\n  bucket_definitions:\n    b:\n      priority: 7\n      data: [SELECT * FROM notes]\n",
+                "sync_rules.bucket_definitions.b.priority", "0 (highest)"
+            ),
             ("sync_rules:\n  streams: {}\n", "sync_rules.streams", "not supported yet"),
         ])
     func wrongValues(yaml: String, key: String, message: String) {

@@ -21,7 +21,8 @@ struct SchemaRendererTests {
         let schema = try Self.model()
         let pg = SchemaRenderer(schema: schema).render(.pgSQL)
         #expect(pg.contains(#""owner_id" text NOT NULL"#))
-        #expect(pg.contains(#"CREATE INDEX IF NOT EXISTS "idx_documents_owner_id" ON public."documents" ("owner_id");"#))
+        #expect(
+            pg.contains(#"CREATE INDEX IF NOT EXISTS "idx_documents_owner_id" ON public."documents" ("owner_id");"#))
         let sqlite = SchemaRenderer(schema: schema).render(.sqliteSQL)
         #expect(sqlite.contains("\"owner_id\" TEXT,"))
         #expect(!sqlite.contains("\"owner_id\" TEXT NOT NULL"))
