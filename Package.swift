@@ -98,6 +98,7 @@ let package = Package(
         ),
         .testTarget(name: "StackCoreTests", dependencies: ["StackCore"]),
         .testTarget(name: "StackCLITests", dependencies: ["StackCLI"]),
+        .testTarget(name: "StackPostgresTests", dependencies: ["StackPostgres"]),
         .testTarget(name: "StackPGOutputTests", dependencies: ["StackPGOutput"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackSyncRulesTests", dependencies: ["StackSyncRules"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackAuthTests", dependencies: ["StackAuth", "CSodium"], resources: [.copy("Fixtures")]),

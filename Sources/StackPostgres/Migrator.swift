@@ -7,7 +7,7 @@ public struct Migration: Sendable {
     public let id: Int
     /// Short description.
     public let name: String
-    /// Statements, run in one transaction.
+    /// Statements separated by `;`, run in order in one transaction.
     public let sql: String
 
     /// Creates a migration.
@@ -44,7 +44,9 @@ public enum Migrator {
                     "SELECT 1 FROM stack_meta.migrations WHERE namespace = \(namespace) AND id = \(migration.id)",
                     logger: logger)
                 for try await _ in rows { return false }
-                try await connection.query(PostgresQuery(unsafeSQL: migration.sql), logger: logger)
+                for statement in SQLScript.statements(migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 try await connection.query(
                     "INSERT INTO stack_meta.migrations (namespace, id, name) VALUES (\(namespace), \(migration.id), \(migration.name))",
                     logger: logger)
