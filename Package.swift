@@ -25,15 +25,16 @@ let package = Package(
         .target(
             name: "StackCLI",
             dependencies: [
-                "StackConfig", "StackCore", "StackPostgres", "StackServer", "StackDoctor",
+                "StackConfig", "StackCore", "StackPostgres", "StackServer", "StackDoctor", "StackAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "StackServer",
             dependencies: [
-                "StackConfig", "StackCore", "StackPostgres",
+                "StackConfig", "StackCore", "StackPostgres", "StackAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -61,11 +62,14 @@ let package = Package(
         .target(
             name: "StackAuth",
             dependencies: [
-                "CSodium",
+                "CSodium", "StackConfig", "StackCore", "StackPostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -115,10 +119,12 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "StackCLI", "StackConfig", "StackCore", "StackDoctor", "StackPostgres", "StackServer", "StackTesting",
+                "StackAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -20,11 +20,12 @@ public final class TestStack: Sendable {
     ///
     /// `yaml` is a config file body without `postgres:`, `api.listen`, `sync.listen` or `state_dir`; those are
     /// filled in (ephemeral ports, a temporary state directory). `auth.base_url` defaults to the api address.
-    public static func start(yaml: String = TestStack.sampleConfig, logLevel: Logger.Level = .warning) async throws
-        -> TestStack
-    {
+    /// `database` reuses an existing test database (a restart); by default a fresh one is made.
+    public static func start(
+        yaml: String = TestStack.sampleConfig, database existing: TestDatabase? = nil, logLevel: Logger.Level = .warning
+    ) async throws -> TestStack {
         let postgres = try await TestPostgres.shared()
-        let database = try await postgres.makeDatabase(prefix: "stack")
+        let database = if let existing { existing } else { try await postgres.makeDatabase(prefix: "stack") }
         let stateDir = NSTemporaryDirectory() + "stack-state-\(UUID().uuidString.prefix(8))"
         let apiPort = try freePort()
         let syncPort = try freePort()

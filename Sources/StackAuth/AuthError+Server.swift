@@ -1,0 +1,29 @@
+// Errors of the HTTP layer and the database-backed service, in BetterAuth's codes where it has one.
+extension AuthError {
+    /// 400: the body is not a JSON object, or a field is missing or has the wrong type (better-call + zod).
+    public static func invalidBody(_ message: String) -> AuthError {
+        AuthError(
+            stackCode: "STACK-A012", status: 400, code: "VALIDATION_ERROR", message: message,
+            detail: "The request body was refused: \(message). Send a JSON object with the documented fields.")
+    }
+
+    /// 403: a cookie-bearing state change without an `Origin` or `Referer` header.
+    public static let missingOrigin = AuthError(
+        stackCode: "STACK-A013", status: 403, code: "MISSING_OR_NULL_ORIGIN", message: "Missing or null Origin",
+        detail: "A request carrying cookies changed state without an Origin header. Browsers send one; other "
+            + "clients must send Origin: <auth base URL> or use the bearer token instead of cookies.")
+
+    /// 500: the database failed while serving an auth request.
+    public static func databaseFailure(_ reason: String) -> AuthError {
+        internalError("STACK-A031", "A database operation of the auth server failed: \(reason).")
+    }
+
+    /// 500: a stored key cannot be decrypted at startup (the secret changed).
+    public static func startupKeyCheckFailed(_ underlying: AuthError) -> AuthError {
+        internalError(
+            "STACK-A032",
+            "The signing keys in the jwks table cannot be loaded with the configured auth.secret: "
+                + "\(underlying.detail) stack does not replace them silently, because issued tokens would stop "
+                + "verifying.")
+    }
+}
