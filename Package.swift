@@ -57,6 +57,7 @@ let package = Package(
         .target(name: "CStackSystem"),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "StackPGOutput"),
+        .target(name: "StackProtocol", dependencies: ["StackCore"]),
         .target(name: "StackSyncRules", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "StackAuth",
@@ -95,6 +96,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "StackCoreTests", dependencies: ["StackCore"]),
+        .testTarget(
+            name: "StackProtocolTests", dependencies: ["StackProtocol", "StackCore"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "StackPGOutputTests", dependencies: ["StackPGOutput"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackSyncRulesTests", dependencies: ["StackSyncRules"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackAuthTests", dependencies: ["StackAuth", "CSodium"], resources: [.copy("Fixtures")]),
