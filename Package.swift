@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/vapor/jwt-kit", exact: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         .executableTarget(name: "stack", dependencies: ["StackCLI"]),
@@ -58,6 +59,18 @@ let package = Package(
         .target(name: "CStackSystem"),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "StackPGOutput"),
+        .target(name: "StackProtocol", dependencies: ["StackCore"]),
+        .target(
+            name: "StackClient",
+            dependencies: [
+                "StackConfig", "StackCore", "StackProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "StackSyncRules", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "StackAuth",
@@ -103,6 +116,17 @@ let package = Package(
         .testTarget(name: "StackCoreTests", dependencies: ["StackCore"]),
         .testTarget(name: "StackCLITests", dependencies: ["StackCLI"]),
         .testTarget(name: "StackPostgresTests", dependencies: ["StackPostgres"]),
+        .testTarget(
+            name: "StackProtocolTests", dependencies: ["StackProtocol", "StackCore"], resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "StackClientTests",
+            dependencies: [
+                "StackClient", "StackConfig", "StackCore", "StackProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "StackPGOutputTests", dependencies: ["StackPGOutput"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackSyncRulesTests", dependencies: ["StackSyncRules"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackAuthTests", dependencies: ["StackAuth", "CSodium"], resources: [.copy("Fixtures")]),

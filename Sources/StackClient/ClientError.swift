@@ -1,0 +1,47 @@
+import StackCore
+
+/// Errors of the device client (`STACK-Knnn`). Messages never contain tokens or passwords.
+public enum ClientError: CodedError, Equatable {
+    /// The server could not be reached or the connection broke.
+    case network(url: String, detail: String)
+    /// The server answered 401.
+    case unauthorized(url: String)
+    /// The server answered with another unexpected status.
+    case http(url: String, status: Int, code: String?, detail: String?)
+    /// The response body was not the documented shape.
+    case malformedResponse(url: String, detail: String)
+    /// An operation needs a signed-in user.
+    case notSignedIn
+    /// The device is offline by choice.
+    case offline
+
+    /// The stable code.
+    public var code: String {
+        switch self {
+        case .network: "STACK-K001"
+        case .unauthorized: "STACK-K002"
+        case .http: "STACK-K003"
+        case .malformedResponse: "STACK-K004"
+        case .notSignedIn: "STACK-K005"
+        case .offline: "STACK-K006"
+        }
+    }
+
+    /// What is wrong, what was seen, what to do.
+    public var message: String {
+        switch self {
+        case .network(let url, let detail):
+            "Could not reach \(url) (\(detail)). Is `stack up` running and is the URL in the config right?"
+        case .unauthorized(let url):
+            "\(url) refused the credentials (401). Sign in again with `stack client sign-in`."
+        case .http(let url, let status, let code, let detail):
+            "\(url) answered \(status)" + (code.map { " \($0)" } ?? "") + (detail.map { ": \($0)" } ?? ".")
+        case .malformedResponse(let url, let detail):
+            "\(url) sent a response this client cannot read (\(detail))."
+        case .notSignedIn:
+            "This device has no signed-in user. Run `stack client sign-in --email E --password P` first."
+        case .offline:
+            "This device is offline. Run `stack client online` to sync again."
+        }
+    }
+}

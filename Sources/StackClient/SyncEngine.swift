@@ -1,0 +1,86 @@
+import Logging
+import StackCore
+import StackProtocol
+
+/// Something the sync engine reports while it runs (for `sync --watch` output and status).
+public enum SyncEvent: Sendable, Equatable {
+    /// A stream opened.
+    case connected
+    /// A (partial) checkpoint was validated; `changes` is empty unless it was applied.
+    case checkpoint(request: SyncLocalRequest, result: SyncLocalResult, changes: AppliedChanges)
+    /// Uploads finished.
+    case uploaded(UploadQueue.Summary)
+    /// The stream ended and will reconnect.
+    case disconnected(reason: String)
+}
+
+/// Owns the state machine of the current stream and executes its actions against the database.
+///
+/// An actor because the stream task and the upload task both feed it (lines, and "upload finished").
+public actor SyncEngine {
+    let storage: SyncStorage
+    var machine: SyncEngineStateMachine
+    // A reconnect requested outside the line loop (checksum mismatch found after an upload).
+    var pendingReconnect: ReconnectReason?
+    /// Set when the server warned that the token expires soon.
+    public private(set) var credentialsRequested = false
+    let onEvent: @Sendable (SyncEvent) -> Void
+    // The last full-checkpoint result since the stream loop last asked.
+    var fullCheckpointEvent: SyncEvent?
+
+    /// Starts an engine for one stream.
+    public init(storage: SyncStorage, onEvent: @escaping @Sendable (SyncEvent) -> Void) throws {
+        self.storage = storage
+        self.machine = SyncEngineStateMachine(localBuckets: try storage.localBucketNames())
+        self.onEvent = onEvent
+    }
+
+    /// The state machine (for inspection).
+    public var state: SyncEngineStateMachine { machine }
+
+    /// Handles one line; returns a reason when the stream must end.
+    public func receive(_ line: SyncLine) throws -> ReconnectReason? {
+        if let pending = pendingReconnect { return pending }
+        return try execute(machine.receive(line))
+    }
+
+    /// The upload queue drained: retry a deferred checkpoint.
+    public func uploadFinished() throws {
+        if let reason = try execute(machine.uploadFinished()) { pendingReconnect = reason }
+    }
+
+    /// The result of the last full checkpoint since the previous call, if any.
+    public func takeFullCheckpointEvent() -> SyncEvent? {
+        defer { fullCheckpointEvent = nil }
+        return fullCheckpointEvent
+    }
+
+    /// Credentials were refreshed after a prefetch request.
+    public func credentialsRefreshed() {
+        credentialsRequested = false
+        machine.credentialsRefreshed()
+    }
+
+    private func execute(_ initial: [SyncAction]) throws -> ReconnectReason? {
+        var actions = initial[...]
+        while let action = actions.popFirst() {
+            switch action {
+            case .deleteBuckets(let names):
+                try storage.deleteBuckets(names)
+            case .applyData(let batch):
+                try storage.applyData(batch)
+            case .syncLocal(let request):
+                let (result, changes) = try storage.syncLocalReportingChanges(request)
+                let event = SyncEvent.checkpoint(request: request, result: result, changes: changes)
+                if request.priority == nil { fullCheckpointEvent = event }
+                onEvent(event)
+                actions.append(contentsOf: machine.syncLocalFinished(request, result))
+            case .prefetchCredentials:
+                credentialsRequested = true
+            case .reconnect(let reason):
+                return reason
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import GRDB
+import StackCore
+import StackProtocol
+
+/// Executes the sync engine's database actions: oplog, bucket checksums, and applying checkpoints to tables.
+public struct SyncStorage: Sendable {
+    /// The device database.
+    public let database: ClientDatabase
+
+    /// Creates the executor.
+    public init(database: ClientDatabase) {
+        self.database = database
+    }
+
+    /// Bucket names stored locally.
+    public func localBucketNames() throws -> Set<String> {
+        try database.read { db in Set(try String.fetchAll(db, sql: "SELECT name FROM ps_buckets")) }
+    }
+
+    /// The `{name, after}` positions for the next sync request.
+    public func bucketPositions() throws -> [BucketRequest] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, last_op FROM ps_buckets ORDER BY name").map {
+                BucketRequest(name: $0["name"], after: OpID($0["last_op"] as Int64))
+            }
+        }
+    }
+
+    /// Deletes buckets and their ops; rows they held are marked for re-evaluation.
+    public func deleteBuckets(_ names: [String]) throws {
+        try database.queue.write { db in
+            for name in names {
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM ps_buckets WHERE name = ?", arguments: [name])
+                else { continue }
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id)
+                          SELECT row_type, row_id FROM ps_oplog WHERE bucket = ?
+                        """, arguments: [id])
+                try db.execute(sql: "DELETE FROM ps_oplog WHERE bucket = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM ps_buckets WHERE id = ?", arguments: [id])
+            }
+        }
+    }
+
+    /// Stores a chunk of ops (PowerSync's client rules: live PUTs kept, superseded hashes moved to `add_checksum`).
+    public func applyData(_ batch: SyncDataBatch) throws {
+        try database.queue.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO ps_buckets(name) VALUES (?)", arguments: [batch.bucket])
+            let bucket = try Row.fetchOne(
+                db, sql: "SELECT id, last_applied_op, add_checksum, op_checksum FROM ps_buckets WHERE name = ?",
+                arguments: [batch.bucket])!
+            let bucketID: Int64 = bucket["id"]
+            var lastApplied: Int64 = bucket["last_applied_op"]
+            var add = Checksum(UInt32(truncatingIfNeeded: bucket["add_checksum"] as Int64))
+            var live = Checksum(UInt32(truncatingIfNeeded: bucket["op_checksum"] as Int64))
+            let superseded = try db.makeStatement(sql: "SELECT rowid, hash FROM ps_oplog WHERE bucket = ? AND key = ?")
+            let deleteRow = try db.makeStatement(sql: "DELETE FROM ps_oplog WHERE rowid = ?")
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO ps_oplog(bucket, op_id, row_type, row_id, key, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            let markUpdated = try db.makeStatement(
+                sql: "INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id) VALUES (?, ?)")
+            var lastOp: Int64 = 0
+            for entry in batch.data {
+                lastOp = max(lastOp, entry.opID.value)
+                switch entry.op {
+                case .put, .remove:
+                    let type = entry.objectType ?? ""
+                    let id = entry.objectID ?? ""
+                    let key = type + "/" + id + "/" + (entry.subkey ?? "null")
+                    for row in try Row.fetchAll(superseded, arguments: [bucketID, key]) {
+                        let hash = Checksum(UInt32(truncatingIfNeeded: row["hash"] as Int64))
+                        add += hash
+                        live -= hash
+                        try deleteRow.execute(arguments: [row["rowid"] as Int64])
+                    }
+                    if entry.op == .put {
+                        try insert.execute(arguments: [
+                            bucketID, entry.opID.value, type, id, key, entry.data, Int64(entry.checksum.value),
+                        ])
+                        live += entry.checksum
+                    } else {
+                        add += entry.checksum
+                        // Before a bucket was ever applied its rows are not in the tables yet: nothing to undo.
+                        if lastApplied > 0 { try markUpdated.execute(arguments: [type, id]) }
+                    }
+                case .move:
+                    add += entry.checksum
+                case .clear:
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id)
+                              SELECT row_type, row_id FROM ps_oplog WHERE bucket = ?
+                            """, arguments: [bucketID])
+                    try db.execute(sql: "DELETE FROM ps_oplog WHERE bucket = ?", arguments: [bucketID])
+                    add = entry.checksum
+                    live = .zero
+                    lastApplied = 0
+                }
+            }
+            try db.execute(
+                sql: """
+                    UPDATE ps_buckets SET add_checksum = ?, op_checksum = ?, last_applied_op = ?,
+                      last_op = max(last_op, ?), count_since_last = count_since_last + ? WHERE id = ?
+                    """,
+                arguments: [Int64(add.value), Int64(live.value), lastApplied, lastOp, batch.data.count, bucketID])
+        }
+    }
+
+    /// Validates the checkpoint's checksums and, when the gate allows, applies it to the tables.
+    public func syncLocal(_ request: SyncLocalRequest) throws -> SyncLocalResult {
+        try syncLocalReportingChanges(request).result
+    }
+
+    /// Like `syncLocal(_:)`, also returning the rows that changed in the tables (at most `changeLimit` listed).
+    public func syncLocalReportingChanges(_ request: SyncLocalRequest, changeLimit: Int = 1000) throws
+        -> (result: SyncLocalResult, changes: AppliedChanges)
+    {
+        try database.queue.write { db in
+            var mismatched: [String] = []
+            for bucket in request.buckets {
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT add_checksum, op_checksum FROM ps_buckets WHERE name = ?", arguments: [bucket.bucket])
+                let add = UInt32(truncatingIfNeeded: row?["add_checksum"] as Int64? ?? 0)
+                let live = UInt32(truncatingIfNeeded: row?["op_checksum"] as Int64? ?? 0)
+                if Checksum(add) + Checksum(live) != bucket.checksum { mismatched.append(bucket.bucket) }
+            }
+            if !mismatched.isEmpty { return (.checksumMismatch(mismatched), AppliedChanges()) }
+            for bucket in request.buckets {
+                try db.execute(
+                    sql: """
+                        INSERT INTO ps_buckets(name, last_op, priority, count_at_last) VALUES (?, ?, ?, ?)
+                          ON CONFLICT(name) DO UPDATE SET last_op = excluded.last_op, priority = excluded.priority,
+                            count_at_last = excluded.count_at_last
+                        """, arguments: [bucket.bucket, request.lastOpID.value, bucket.priority, bucket.count])
+            }
+            if request.priority == nil, let writeCheckpoint = request.writeCheckpoint {
+                try ClientDatabase.setKV(db, ClientKV.lastSeenWriteCheckpoint, writeCheckpoint.value)
+            }
+            if !request.bypassesUploadGate, try !Self.canApply(db) { return (.deferred, AppliedChanges()) }
+            let changes = try apply(db, request, changeLimit: changeLimit)
+            return (.applied, changes)
+        }
+    }
+
+    /// The apply gate: no pending uploads, and the requested write checkpoint has come back.
+    static func canApply(_ db: Database) throws -> Bool {
+        if try CrudQueue.count(db) > 0 { return false }
+        let target = Int64(try ClientDatabase.kv(db, ClientKV.targetWriteCheckpoint) ?? "0") ?? 0
+        let seen = Int64(try ClientDatabase.kv(db, ClientKV.lastSeenWriteCheckpoint) ?? "0") ?? 0
+        return target <= seen
+    }
+
+    private func apply(_ db: Database, _ request: SyncLocalRequest, changeLimit: Int) throws -> AppliedChanges {
+        let names = request.buckets.map(\.bucket)
+        let placeholders = databaseQuestionMarks(count: names.count)
+        try db.execute(
+            sql: """
+                CREATE TEMP TABLE IF NOT EXISTS ps_apply_rows(row_type TEXT NOT NULL, row_id TEXT NOT NULL, data TEXT,
+                  PRIMARY KEY(row_type, row_id)) WITHOUT ROWID
+                """)
+        try db.execute(sql: "DELETE FROM ps_apply_rows")
+        // Rows touched by ops not yet applied, plus (full sync only) rows marked for re-evaluation.
+        var touched = """
+            SELECT o.row_type, o.row_id FROM ps_buckets b JOIN ps_oplog o ON o.bucket = b.id
+              WHERE b.name IN (\(placeholders)) AND o.op_id > b.last_applied_op
+            """
+        if request.priority == nil { touched += " UNION SELECT row_type, row_id FROM ps_updated_rows" }
+        // The winning version of a row is its PUT with the highest op id across all buckets; none ⇒ delete.
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO ps_apply_rows(row_type, row_id, data)
+                  SELECT t.row_type, t.row_id,
+                    (SELECT data FROM ps_oplog o2 WHERE o2.row_type = t.row_type AND o2.row_id = t.row_id
+                      ORDER BY o2.op_id DESC LIMIT 1)
+                  FROM (\(touched)) AS t
+                """, arguments: StatementArguments(names))
+        let known = database.schema.syncedTableNames
+        for table in known {
+            let data = "\"" + ClientSchema.dataTable(table) + "\""
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO \(data)(id, data)
+                      SELECT row_id, data FROM ps_apply_rows WHERE row_type = ? AND data IS NOT NULL
+                    """, arguments: [table])
+            try db.execute(
+                sql: """
+                    DELETE FROM \(data) WHERE id IN
+                      (SELECT row_id FROM ps_apply_rows WHERE row_type = ? AND data IS NULL)
+                    """, arguments: [table])
+        }
+        let knownList = databaseQuestionMarks(count: known.count)
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO ps_untyped(type, id, data)
+                  SELECT row_type, row_id, data FROM ps_apply_rows
+                  WHERE data IS NOT NULL AND row_type NOT IN (\(knownList.isEmpty ? "''" : knownList))
+                """, arguments: StatementArguments(known))
+        try db.execute(
+            sql: """
+                DELETE FROM ps_untyped WHERE (type, id) IN
+                  (SELECT row_type, row_id FROM ps_apply_rows WHERE data IS NULL)
+                """)
+        try db.execute(
+            sql: "UPDATE ps_buckets SET last_applied_op = last_op WHERE name IN (\(placeholders))",
+            arguments: StatementArguments(names))
+        let now = ISO8601DateFormatter().string(from: Date())
+        if request.priority == nil {
+            try db.execute(sql: "DELETE FROM ps_updated_rows")
+            try db.execute(sql: "UPDATE ps_buckets SET count_since_last = 0")
+            try db.execute(sql: "DELETE FROM ps_sync_state")
+            try db.execute(sql: "INSERT INTO ps_sync_state(priority, last_synced_at) VALUES (?, ?)", arguments: [Int32.max, now])
+        } else if let priority = request.priority {
+            try db.execute(sql: "DELETE FROM ps_sync_state WHERE priority <= ?", arguments: [priority])
+            try db.execute(
+                sql: "INSERT INTO ps_sync_state(priority, last_synced_at) VALUES (?, ?)", arguments: [priority, now])
+        }
+        var changes = AppliedChanges()
+        changes.count = try Int.fetchOne(db, sql: "SELECT count(*) FROM ps_apply_rows") ?? 0
+        changes.rows = try Row.fetchAll(
+            db, sql: "SELECT row_type, row_id, data IS NULL AS deleted FROM ps_apply_rows LIMIT ?", arguments: [changeLimit]
+        ).map { RowChange(table: $0["row_type"], id: $0["row_id"], deleted: $0["deleted"]) }
+        try db.execute(sql: "DELETE FROM ps_apply_rows")
+        return changes
+    }
+}
+
+/// Rows a checkpoint apply wrote to the tables.
+public struct AppliedChanges: Sendable, Equatable {
+    /// How many rows changed in total.
+    public var count = 0
+    /// The first of them (bounded, for display).
+    public var rows: [RowChange] = []
+}
+
+/// One row written or deleted by an apply.
+public struct RowChange: Sendable, Equatable, Hashable {
+    /// Table (object type).
+    public var table: String
+    /// Row id.
+    public var id: String
+    /// Whether the row was deleted.
+    public var deleted: Bool
+}

@@ -1,0 +1,102 @@
+import Crypto
+import Foundation
+
+/// A 32-bit PowerSync checksum: per op, or the wrapping sum of a bucket's ops.
+///
+/// The wire carries it signed or unsigned (the JS server's `(a + b) & 0xffffffff` yields signed int32),
+/// as an integer or an integral double; decoding accepts all of them, encoding writes the unsigned form.
+public struct Checksum: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    /// The unsigned value.
+    public var value: UInt32
+
+    /// Creates a checksum from its unsigned value.
+    public init(_ value: UInt32) {
+        self.value = value
+    }
+
+    /// Creates a checksum from an integer literal (unsigned range).
+    public init(integerLiteral value: UInt32) {
+        self.value = value
+    }
+
+    /// Normalises any integer in `Int32.min ... UInt32.max`; nil outside that range.
+    public init?(wire value: Int64) {
+        guard value >= Int64(Int32.min), value <= Int64(UInt32.max) else { return nil }
+        self.value = UInt32(truncatingIfNeeded: value)
+    }
+
+    /// The zero checksum (an empty bucket).
+    public static let zero = Checksum(0)
+
+    /// The same bits as a signed 32-bit integer (what the JS service prints for bucket sums).
+    public var signed: Int32 { Int32(bitPattern: value) }
+
+    /// The unsigned decimal text.
+    public var description: String { String(value) }
+
+    /// Wrapping 32-bit addition.
+    public static func + (lhs: Checksum, rhs: Checksum) -> Checksum { Checksum(lhs.value &+ rhs.value) }
+
+    /// Wrapping 32-bit subtraction.
+    public static func - (lhs: Checksum, rhs: Checksum) -> Checksum { Checksum(lhs.value &- rhs.value) }
+
+    /// Wrapping in-place addition.
+    public static func += (lhs: inout Checksum, rhs: Checksum) { lhs = lhs + rhs }
+
+    /// Wrapping in-place subtraction.
+    public static func -= (lhs: inout Checksum, rhs: Checksum) { lhs = lhs - rhs }
+
+    /// The wrapping sum of a sequence of checksums.
+    public static func sum(_ checksums: some Sequence<Checksum>) -> Checksum {
+        checksums.reduce(.zero, +)
+    }
+
+    /// Decodes u32, negative i32, or an integral double in that range.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let integer = try? container.decode(Int64.self) {
+            guard let checksum = Checksum(wire: integer) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "checksum \(integer) is outside the 32-bit range")
+            }
+            self = checksum
+            return
+        }
+        let double = try container.decode(Double.self)
+        guard double.rounded() == double, abs(double) < 1e11, let checksum = Checksum(wire: Int64(double)) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "checksum \(double) is not a 32-bit integer")
+        }
+        self = checksum
+    }
+
+    /// Encodes the unsigned value.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}
+
+extension Checksum {
+    /// The checksum of a PUT op: SHA-256 of `put.<object_type>.<object_id>.<data>`, first 4 bytes little-endian.
+    ///
+    /// `data` must be exactly the JSON text sent in the op, so the client's sums match the server's.
+    public static func put(objectType: String, objectID: String, data: String) -> Checksum {
+        hashPrefix("put." + objectType + "." + objectID + "." + data)
+    }
+
+    /// The checksum of a REMOVE op: SHA-256 of `delete.<subkey>`, first 4 bytes little-endian.
+    public static func remove(subkey: String) -> Checksum {
+        hashPrefix("delete." + subkey)
+    }
+
+    /// The first four bytes of the SHA-256 of the UTF-8 text, little-endian.
+    static func hashPrefix(_ text: String) -> Checksum {
+        let digest = SHA256.hash(data: Data(text.utf8))
+        var value: UInt32 = 0
+        for (index, byte) in digest.prefix(4).enumerated() {
+            value |= UInt32(byte) << (8 * UInt32(index))
+        }
+        return Checksum(value)
+    }
+}

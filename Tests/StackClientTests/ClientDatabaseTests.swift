@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import StackClient
+import StackCore
+import Testing
+
+@Suite struct ClientDatabaseTests {
+    @Test func insertQueuesAPutWithoutNulls() throws {
+        let database = try TestSupport.openDatabase()
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO todos(id, title, done, n) VALUES ('a', 'Hello', 1, NULL)")
+        }
+        #expect(try TestSupport.titles(database) == ["a": "Hello"])
+        #expect(try TestSupport.crud(database) == [#"{"op":"PUT","type":"todos","id":"a","data":{"title":"Hello","done":1}}"#])
+        let typed = try database.read { db in try Row.fetchOne(db, sql: "SELECT typeof(done) AS t, done FROM todos")! }
+        #expect(typed["t"] as String == "integer")
+        #expect(try database.read { try ClientDatabase.kv($0, ClientKV.targetWriteCheckpoint) } == String(Int64.max))
+    }
+
+    @Test func updateQueuesOnlyChangedColumnsAndDeleteQueuesDelete() throws {
+        let database = try TestSupport.openDatabase()
+        try database.write { db in try db.execute(sql: "INSERT INTO todos(id, title, n) VALUES ('a', 'x', 1)") }
+        try database.write { db in try db.execute(sql: "UPDATE todos SET title = 'y', n = 1 WHERE id = 'a'") }
+        try database.write { db in try db.execute(sql: "UPDATE todos SET title = NULL WHERE id = 'a'") }
+        try database.write { db in try db.execute(sql: "UPDATE todos SET n = 1 WHERE id = 'a'") }
+        try database.write { db in try db.execute(sql: "DELETE FROM todos WHERE id = 'a'") }
+        #expect(try TestSupport.crud(database).dropFirst() == [
+            #"{"op":"PATCH","type":"todos","id":"a","data":{"title":"y"}}"#,
+            #"{"op":"PATCH","type":"todos","id":"a","data":{"title":null}}"#,
+            #"{"op":"DELETE","type":"todos","id":"a"}"#,
+        ])
+        #expect(try TestSupport.titles(database).isEmpty)
+        #expect(throws: (any Error).self) {
+            try database.write { db in try db.execute(sql: "INSERT INTO todos(id, title) VALUES (NULL, 'x')") }
+        }
+    }
+
+    @Test func oneTransactionIDPerWriteTransaction() throws {
+        let database = try TestSupport.openDatabase()
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('a', '1')")
+            try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('b', '2')")
+        }
+        try database.write { db in try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('c', '3')") }
+        let ids = try database.read { db in try Int64.fetchAll(db, sql: "SELECT tx_id FROM ps_crud ORDER BY id") }
+        #expect(ids.count == 3 && ids[0] == ids[1] && ids[2] > ids[0])
+        let first = try #require(try database.read { try CrudQueue.nextTransaction($0) })
+        #expect(first.entries.map(\.operation.id) == ["a", "b"])
+        try database.queue.write { db in try CrudQueue.complete(db, first) }
+        #expect(try database.read { try CrudQueue.nextTransaction($0) }?.entries.map(\.operation.id) == ["c"])
+    }
+
+    @Test func localOnlyTablesAreNeverQueued() throws {
+        let database = try TestSupport.openDatabase()
+        try database.write { db in try db.execute(sql: "INSERT INTO prefs(id, value) VALUES ('theme', 'dark')") }
+        #expect(try TestSupport.crud(database).isEmpty)
+        #expect(try database.read { try String.fetchOne($0, sql: "SELECT value FROM prefs") } == "dark")
+    }
+
+    @Test func reopeningKeepsDataAndClientID() throws {
+        let database = try TestSupport.openDatabase()
+        try database.write { db in try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('a', 'x')") }
+        let clientID = try database.clientID()
+        #expect(clientID.count == 36)
+        let reopened = try ClientDatabase(path: database.queue.path, schema: TestSupport.schema)
+        #expect(try reopened.clientID() == clientID)
+        #expect(try TestSupport.titles(reopened) == ["a": "x"])
+    }
+}

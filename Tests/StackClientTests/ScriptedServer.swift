@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import StackProtocol
+
+/// A small real HTTP server playing the app backend and the sync service with scripted answers.
+actor ScriptedServer {
+    var uploadStatuses: [Int] = []
+    var rejectOnSuccess: Set<Int> = []
+    var uploads: [(authorization: String, body: UploadRequest)] = []
+    var tokensIssued = 0
+    var writeCheckpoint: Int64 = 9
+    var streamLines: [SyncLine] = []
+    var streamRequests: [StreamingSyncRequest] = []
+    var baseURL = ""
+
+    func script(uploads statuses: [Int], rejectOnSuccess: Set<Int> = [], stream: [SyncLine] = []) {
+        uploadStatuses = statuses
+        self.rejectOnSuccess = rejectOnSuccess
+        streamLines = stream
+    }
+
+    func nextUploadStatus() -> Int { uploadStatuses.isEmpty ? 200 : uploadStatuses.removeFirst() }
+    func recordUpload(_ authorization: String, _ body: UploadRequest) { uploads.append((authorization, body)) }
+    func issueToken() -> String {
+        tokensIssued += 1
+        return "jwt-\(tokensIssued)"
+    }
+    func recordStream(_ request: StreamingSyncRequest) { streamRequests.append(request) }
+    func setBaseURL(_ url: String) { baseURL = url }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/api/powersync/config") { _, _ in
+            Self.json(#"{"powersyncUrl":"\#(await self.baseURL)","userId":"u1"}"#)
+        }
+        router.get("/api/auth/token") { request, _ in
+            guard request.headers[.authorization] == "Bearer session-1" else { return Self.json("{}", status: .unauthorized) }
+            return Self.json(#"{"token":"\#(await self.issueToken())"}"#)
+        }
+        router.put("/api/powersync/upload") { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let upload = try JSONDecoder().decode(UploadRequest.self, from: Data(body.readableBytesView))
+            await self.recordUpload(request.headers[.authorization] ?? "", upload)
+            let status = await self.nextUploadStatus()
+            let opID = upload.transactions.first?.opID ?? ""
+            let count = await self.uploads.count
+            if status == 200, await self.rejectOnSuccess.contains(count) {
+                return Self.json(
+                    #"{"applied":[],"rejected":[{"op_id":"\#(opID)","op_index":0,"code":"STACK-U010","message":"not yours"}]}"#)
+            }
+            if status == 200 { return Self.json(#"{"applied":["\#(opID)"],"rejected":[]}"#) }
+            return Self.json(#"{"code":"BAD","message":"status \#(status)"}"#, status: .init(code: status))
+        }
+        router.get("/write-checkpoint2.json") { _, _ in
+            Self.json(#"{"data":{"write_checkpoint":"\#(await self.writeCheckpoint)"}}"#)
+        }
+        router.post("/sync/stream") { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            await self.recordStream(try JSONDecoder().decode(StreamingSyncRequest.self, from: Data(body.readableBytesView)))
+            var bytes: [UInt8] = []
+            for line in await self.streamLines { bytes += line.ndjson() }
+            return Response(
+                status: .ok, headers: [.contentType: "application/x-ndjson"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        return router
+    }
+
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "scripted-server")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// Runs the server on an ephemeral port for the duration of `body`.
+    func serve<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let application = Application(
+            router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: Self.quietLogger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await application.run()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            let url = "http://127.0.0.1:\(port)"
+            setBaseURL(url)
+            let result = try await body(url)
+            group.cancelAll()
+            return result
+        }
+    }
+}
