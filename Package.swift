@@ -27,7 +27,9 @@ let package = Package(
             name: "StackCLI",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres", "StackServer", "StackDoctor", "StackAuth",
+                "StackClient", "StackProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

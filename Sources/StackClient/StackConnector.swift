@@ -74,6 +74,10 @@ public struct StackConnector: Sendable {
             })
         case 401:
             return .unauthorized
+        case 404, 405, 408, 429:
+            // No such endpoint (wrong URL, server without the upload API), timeout or rate limit: the server did
+            // not process the transaction, so completing it would drop the user's write. Keep it and retry.
+            return .retry(detail: "HTTP \(response.status)")
         case 400..<500:
             return .refused(status: response.status, message: Self.errorText(response.body))
         default:

@@ -21,11 +21,11 @@ import Testing
 
     @Test func eachStatusMapsToTheDocumentedOutcome() async throws {
         let server = ScriptedServer()
-        await server.script(uploads: [200, 200, 401, 400, 403, 422, 500, 503], rejectOnSuccess: [2])
+        await server.script(uploads: [200, 200, 401, 400, 403, 422, 500, 503, 404], rejectOnSuccess: [2])
         try await server.serve { url in
             let connector = StackConnector(apiBaseURL: url)
             var outcomes: [UploadOutcome] = []
-            for _ in 0..<8 {
+            for _ in 0..<9 {
                 outcomes.append(await connector.upload(Self.transaction("a"), clientID: "c", credentials: Self.credentials(url)))
             }
             #expect(outcomes[0] == .processed(rejected: []))
@@ -38,6 +38,8 @@ import Testing
             #expect(outcomes[5] == .refused(status: 422, message: "status 422"))
             #expect(outcomes[6] == .retry(detail: "HTTP 500"))
             #expect(outcomes[7] == .retry(detail: "HTTP 503"))
+            // A missing endpoint did not process anything: completing would drop the write.
+            #expect(outcomes[8] == .retry(detail: "HTTP 404"))
         }
         // Nothing listens on port 1: a network failure keeps the transaction for a retry.
         var offline = StackConnector(apiBaseURL: "http://127.0.0.1:1")
