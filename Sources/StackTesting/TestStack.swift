@@ -24,6 +24,20 @@ public final class TestStack: Sendable {
     public static func start(
         yaml: String = TestStack.sampleConfig, database existing: TestDatabase? = nil, logLevel: Logger.Level = .warning
     ) async throws -> TestStack {
+        // Free ports are picked before binding, so a parallel test can take one first: try again with new ports.
+        var attempt = 0
+        while true {
+            do {
+                return try await startOnce(yaml: yaml, database: existing, logLevel: logLevel)
+            } catch where attempt < 4 && "\(error)".contains("already in use") {
+                attempt += 1
+            }
+        }
+    }
+
+    private static func startOnce(
+        yaml: String, database existing: TestDatabase?, logLevel: Logger.Level
+    ) async throws -> TestStack {
         let postgres = try await TestPostgres.shared()
         let database = if let existing { existing } else { try await postgres.makeDatabase(prefix: "stack") }
         let stateDir = NSTemporaryDirectory() + "stack-state-\(UUID().uuidString.prefix(8))"
