@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "StackServer",
             dependencies: [
-                "StackConfig", "StackCore", "StackPostgres", "StackAuth",
+                "StackConfig", "StackCore", "StackPostgres", "StackAuth", "StackUpload",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -82,6 +82,15 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "StackUpload",
+            dependencies: [
+                "StackAuth", "StackConfig", "StackCore", "StackPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -145,7 +154,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "StackCLI", "StackConfig", "StackCore", "StackDoctor", "StackPostgres", "StackServer", "StackTesting",
-                "StackAuth",
+                "StackAuth", "StackUpload",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

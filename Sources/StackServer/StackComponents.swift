@@ -4,6 +4,7 @@ enum StackComponents {
         [
             CoreComponent(context: context),
             try AuthComponent(context: context),
+            try UploadComponent(context: context),
         ]
     }
 }

@@ -1,0 +1,86 @@
+import StackConfig
+import StackCore
+
+/// One write, ready for SQL: table and column names come from the catalog only.
+struct UploadStep: Sendable {
+    enum Kind: Sendable {
+        /// Consecutive PUTs of one table with the same columns: one multi-row upsert.
+        case put
+        case patch
+        case delete
+    }
+
+    let kind: Kind
+    let table: TableSchema
+    /// Columns written (never `id` or `owner_id`), in schema order.
+    let columns: [ColumnSchema]
+    /// Rows: op index, row id, one value per column.
+    var rows: [(opIndex: Int, id: String, values: [ColumnValue])]
+}
+
+/// Turns ops into steps, refusing unknown tables, columns, op kinds and unconvertible values.
+struct UploadPlanner {
+    let catalog: UploadCatalog
+
+    // Parameters per statement stay well below Postgres' 65535.
+    static let maximumBindsPerStatement = 30_000
+
+    func plan(_ ops: [UploadRequest.Operation]) throws(UploadRejection) -> [UploadStep] {
+        var steps: [UploadStep] = []
+        for (index, op) in ops.enumerated() {
+            let table = try catalog.table(op.table, opIndex: index)
+            guard !op.id.isEmpty else {
+                throw UploadRejection(opIndex: index, code: "MISSING_ID", message: "The op has an empty id.")
+            }
+            let kind: UploadStep.Kind
+            switch op.kind {
+            case "PUT": kind = .put
+            case "PATCH": kind = .patch
+            case "DELETE": kind = .delete
+            default:
+                throw UploadRejection(
+                    opIndex: index, code: "INVALID_OP",
+                    message: "Op '\(UploadCatalog.printable(op.kind))' is not PUT, PATCH or DELETE.")
+            }
+            let (columns, values) = kind == .delete ? ([], []) : try convert(op.data, table: table, opIndex: index)
+            let row = (opIndex: index, id: op.id, values: values)
+            if kind == .put, var last = steps.last, last.kind == .put, last.table.name == table.schema.name,
+                last.columns.map(\.name) == columns.map(\.name), !last.rows.contains(where: { $0.id == op.id }),
+                (last.rows.count + 1) * (columns.count + 2) <= Self.maximumBindsPerStatement
+            {
+                last.rows.append(row)
+                steps[steps.count - 1] = last
+            } else {
+                steps.append(UploadStep(kind: kind, table: table.schema, columns: columns, rows: [row]))
+            }
+        }
+        return steps
+    }
+
+    /// The columns and converted values of `data`; `id` and `owner_id` are ignored (the owner is the caller).
+    func convert(_ data: [String: JSONValue], table: UploadCatalog.Table, opIndex: Int) throws(UploadRejection)
+        -> ([ColumnSchema], [ColumnValue])
+    {
+        var byColumn: [String: (exact: Bool, value: ColumnValue)] = [:]
+        for (key, value) in data {
+            guard let column = table.column(forKey: key) else {
+                throw UploadRejection(
+                    opIndex: opIndex, code: "UNKNOWN_COLUMN",
+                    message: "Column '\(UploadCatalog.printable(key))' is not in table '\(table.schema.name)'.")
+            }
+            if column.name == "id" || column.name == "owner_id" { continue }
+            guard let converted = ValueConverter.convert(value, to: column.type) else {
+                throw UploadRejection(
+                    opIndex: opIndex, code: "INVALID_VALUE",
+                    message: "Column '\(column.name)' of table '\(table.schema.name)' is \(column.type.rawValue) "
+                        + "and cannot take a \(ValueConverter.typeName(value)) value.")
+            }
+            // snake_case beats camelCase when a client sends both.
+            let exact = key == column.name
+            if let existing = byColumn[column.name], existing.exact, !exact { continue }
+            byColumn[column.name] = (exact, converted)
+        }
+        let columns = table.schema.columns.filter { byColumn[$0.name] != nil }
+        return (columns, columns.map { byColumn[$0.name]!.value })
+    }
+}
