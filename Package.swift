@@ -26,6 +26,7 @@ let package = Package(
             name: "StackCLI",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres", "StackServer", "StackDoctor",
+                "StackBuckets", "StackReplication", "StackSyncRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -34,6 +35,7 @@ let package = Package(
             name: "StackServer",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres",
+                "StackBuckets", "StackReplication",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -79,6 +81,24 @@ let package = Package(
             ]
         ),
         .target(
+            name: "StackBuckets",
+            dependencies: [
+                "StackConfig", "StackCore", "StackPGOutput", "StackPostgres", "StackSyncRules",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .target(
+            name: "StackReplication",
+            dependencies: [
+                "StackBuckets", "StackConfig", "StackCore", "StackPGOutput", "StackPostgres", "StackSyncRules",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "StackDoctor",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres",
@@ -95,6 +115,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "StackCoreTests", dependencies: ["StackCore"]),
+        .testTarget(name: "StackBucketsTests", dependencies: ["StackBuckets", "StackSyncRules"]),
         .testTarget(name: "StackPGOutputTests", dependencies: ["StackPGOutput"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackSyncRulesTests", dependencies: ["StackSyncRules"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackAuthTests", dependencies: ["StackAuth", "CSodium"], resources: [.copy("Fixtures")]),
@@ -111,6 +132,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "StackCLI", "StackConfig", "StackCore", "StackDoctor", "StackPostgres", "StackServer", "StackTesting",
+                "StackBuckets", "StackPGOutput", "StackReplication", "StackSyncRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

@@ -11,7 +11,8 @@ public struct StackCommand: AsyncParsableCommand {
             Start with `stack up`; `stack doctor` checks the whole chain and prints fixes.
             """,
         version: "0.1.0",
-        subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self, DoctorCommand.self, SchemaCommand.self]
+        subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self, DoctorCommand.self, SchemaCommand.self,
+            SyncRulesCommand.self, SyncCommand.self]
     )
 
     /// Creates the command (ArgumentParser needs it).

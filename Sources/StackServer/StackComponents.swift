@@ -3,6 +3,7 @@ enum StackComponents {
     static func make(_ context: StackContext) throws -> [any StackComponent] {
         [
             CoreComponent(context: context),
+            ReplicationComponent(context: context),
         ]
     }
 }
