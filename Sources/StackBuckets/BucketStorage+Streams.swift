@@ -49,7 +49,8 @@ extension BucketStorage {
     public func createStream(rulesHash: String, content: String, slotPrefix: String = "stack_") async throws
         -> ReplicationStreamRecord
     {
-        let suffix = String(format: "%04x", UInt16.random(in: 0...UInt16.max))
+        let hex = String(Int.random(in: 0..<65536), radix: 16)
+        let suffix = String(repeating: "0", count: 4 - hex.count) + hex
         do {
             let rows = try await client.query(
                 """

@@ -70,10 +70,11 @@ struct SyncRulesCommand: AsyncParsableCommand {
             let url = DatabaseLocator.url(config)
             let lines: [String]
             if let url {
+                let (user, sub, clientParameters) = (self.user, self.sub, clientParameters)
                 do {
                     lines = try await PostgresClient.withClient(url, logger: logger) { client in
-                        try await explain(rules: rules, config: config, client: client, logger: logger,
-                            clientParameters: clientParameters)
+                        try await Self.explain(rules: rules, config: config, client: client, logger: logger,
+                            user: user, sub: sub, clientParameters: clientParameters)
                     }
                 } catch let exit as ExitCode {
                     throw exit
@@ -96,8 +97,8 @@ struct SyncRulesCommand: AsyncParsableCommand {
             return rules.explain(for: RequestParameters(userID: sub, clientParameters: parameters))
         }
 
-        private func explain(
-            rules: SyncRules, config: StackConfig, client: PostgresClient, logger: Logger,
+        private static func explain(
+            rules: SyncRules, config: StackConfig, client: PostgresClient, logger: Logger, user: String?, sub: String?,
             clientParameters: [String: StackSyncRules.JSONValue]
         ) async throws -> [String] {
             var userID = sub

@@ -30,7 +30,7 @@ public enum RowMapper {
             case .null?:
                 columns.append(SQLiteColumn(name: column.name, value: .null))
             case .text(let text)?:
-                if let value = value(typeOID: column.typeOID, text: text) {
+                if let value = Self.value(typeOID: column.typeOID, text: text) {
                     columns.append(SQLiteColumn(name: column.name, value: value))
                 }
             }
@@ -43,7 +43,7 @@ public enum RowMapper {
         var values: [SQLiteValue] = []
         for column in table.columns where column.isKey {
             switch row[column.name] {
-            case .text(let text)?: values.append(value(typeOID: column.typeOID, text: text) ?? .text(text))
+            case .text(let text)?: values.append(Self.value(typeOID: column.typeOID, text: text) ?? .text(text))
             default: values.append(.null)
             }
         }
@@ -59,19 +59,19 @@ public enum RowMapper {
             case .insert(let table, let new):
                 let source = SourceTable(schema: table.schema, name: table.name)
                 guard tables.contains(source) else { continue }
-                let (row, unchanged) = row(new, table: table)
-                result.append(.put(table: source, key: key(new, table: table), oldKey: nil, row: row, unchanged: unchanged))
+                let (row, unchanged) = Self.row(new, table: table)
+                result.append(.put(table: source, key: Self.key(new, table: table), oldKey: nil, row: row, unchanged: unchanged))
             case .update(let table, let old, let new):
                 let source = SourceTable(schema: table.schema, name: table.name)
                 guard tables.contains(source) else { continue }
-                let (row, unchanged) = row(new, table: table)
-                let newKey = key(new, table: table)
-                let oldKey = old.map { key($0, table: table) }
+                let (row, unchanged) = Self.row(new, table: table)
+                let newKey = Self.key(new, table: table)
+                let oldKey = old.map { Self.key($0, table: table) }
                 result.append(.put(table: source, key: newKey, oldKey: oldKey, row: row, unchanged: unchanged))
             case .delete(let table, let old):
                 let source = SourceTable(schema: table.schema, name: table.name)
                 guard tables.contains(source) else { continue }
-                result.append(.delete(table: source, key: key(old, table: table)))
+                result.append(.delete(table: source, key: Self.key(old, table: table)))
             case .truncate(let truncated, _, _):
                 let sources = truncated.map { SourceTable(schema: $0.schema, name: $0.name) }.filter(tables.contains)
                 if !sources.isEmpty { result.append(.truncate(sources)) }

@@ -2,6 +2,7 @@ import Logging
 import PostgresNIO
 import StackBuckets
 import StackPGOutput
+import StackSyncRules
 
 /// A source table's columns as the catalog describes them (for snapshots, which bypass pgoutput).
 public struct SourceTableInfo: Sendable {
