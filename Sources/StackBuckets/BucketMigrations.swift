@@ -12,7 +12,9 @@ public enum BucketMigrations {
         return [
             Migration(
                 id: 1, name: "bucket storage",
+                // The Migrator sends one extended-protocol query, which allows a single command: a DO block.
                 sql: """
+                    DO $migration$ BEGIN
                     CREATE SCHEMA IF NOT EXISTS \(s);
                     CREATE SEQUENCE \(s).op_id_sequence AS bigint START 1;
                     CREATE SEQUENCE \(s).stream_id_sequence AS integer START 1;
@@ -77,6 +79,7 @@ public enum BucketMigrations {
                       lsn text NOT NULL,
                       write_checkpoint bigint NOT NULL,
                       checkpoint_requested_at timestamptz NOT NULL DEFAULT now());
+                    END $migration$
                     """),
         ]
     }

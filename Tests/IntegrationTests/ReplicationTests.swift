@@ -199,6 +199,7 @@ struct ReplicationTests {
     @Test func compactionKeepsChecksumsAndContents() async throws {
         let harness = try await ReplicationHarness()
         harness.start()
+        _ = try await harness.waitForCatchUp()
         try await harness.execute("INSERT INTO documents (id, owner_id) SELECT 'd' || g, 'u1' FROM generate_series(1, 20) g")
         for round in 1...5 {
             try await harness.execute("UPDATE documents SET title = 'r\(round)'")

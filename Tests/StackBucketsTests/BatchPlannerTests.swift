@@ -1,4 +1,4 @@
-import StackBuckets
+@testable import StackBuckets
 import StackSyncRules
 import Testing
 
