@@ -43,6 +43,8 @@ public struct ReplicationService: Service {
         } catch is CancellationError {
             return
         } catch {
+            // Shutdown cancels queries in flight; whatever they throw then is not a failure.
+            if Task.isCancelled { return }
             await onFailure(PostgresErrorText.describe(error))
             throw error
         }
@@ -67,7 +69,13 @@ public struct ReplicationService: Service {
             await onCheckpoint(checkpoint)
         }
         try await cancelWhenGracefulShutdown {
-            try await supervise(rules: rules, content: content, hash: hash)
+            do {
+                try await supervise(rules: rules, content: content, hash: hash)
+            } catch {
+                // Shutdown cancels queries in flight; whatever they throw then is not a failure.
+                if Task.isCancelled { return }
+                throw error
+            }
         }
     }
 
@@ -155,7 +163,7 @@ public struct ReplicationService: Service {
             }
             try await group.waitForAll()
         }
-        try await dropStoppedStreams()
+        if !Task.isCancelled { try await dropStoppedStreams() }
     }
 
     private func dropStoppedStreams() async throws {
