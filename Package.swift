@@ -27,7 +27,7 @@ let package = Package(
             name: "StackCLI",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres", "StackServer", "StackDoctor", "StackAuth",
-                "StackClient", "StackProtocol",
+                "StackClient", "StackProtocol", "StackBuckets", "StackReplication", "StackSyncRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -38,6 +38,7 @@ let package = Package(
             name: "StackServer",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres", "StackAuth", "StackUpload",
+                "StackBuckets", "StackReplication",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -107,6 +108,24 @@ let package = Package(
             ]
         ),
         .target(
+            name: "StackBuckets",
+            dependencies: [
+                "StackConfig", "StackCore", "StackPGOutput", "StackPostgres", "StackSyncRules",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .target(
+            name: "StackReplication",
+            dependencies: [
+                "StackBuckets", "StackConfig", "StackCore", "StackPGOutput", "StackPostgres", "StackSyncRules",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "StackDoctor",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres",
@@ -138,6 +157,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "StackBucketsTests", dependencies: ["StackBuckets", "StackSyncRules"]),
         .testTarget(name: "StackPGOutputTests", dependencies: ["StackPGOutput"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackSyncRulesTests", dependencies: ["StackSyncRules"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackAuthTests", dependencies: ["StackAuth", "CSodium"], resources: [.copy("Fixtures")]),
@@ -154,7 +174,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "StackCLI", "StackConfig", "StackCore", "StackDoctor", "StackPostgres", "StackServer", "StackTesting",
-                "StackAuth", "StackUpload",
+                "StackAuth", "StackUpload", "StackBuckets", "StackPGOutput", "StackReplication", "StackSyncRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

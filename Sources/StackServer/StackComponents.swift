@@ -5,6 +5,7 @@ enum StackComponents {
             CoreComponent(context: context),
             try AuthComponent(context: context),
             try UploadComponent(context: context),
+            ReplicationComponent(context: context),
         ]
     }
 }

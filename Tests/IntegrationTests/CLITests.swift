@@ -9,8 +9,17 @@ let stackBinary: String = {
     return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("stack").path
 }()
 
-/// Runs `stack` with arguments; returns exit status, stdout and stderr.
-func runStack(_ arguments: [String], timeout: TimeInterval = 120) throws -> (status: Int32, out: String, err: String) {
+/// Runs `stack` with arguments off the cooperative pool (a blocked pool thread would starve in-process stacks of
+/// parallel tests); returns exit status, stdout and stderr.
+func runStack(_ arguments: [String], timeout: TimeInterval = 120) async throws -> (status: Int32, out: String, err: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runStackBlocking(arguments, timeout: timeout) })
+        }
+    }
+}
+
+func runStackBlocking(_ arguments: [String], timeout: TimeInterval) throws -> (status: Int32, out: String, err: String) {
     let directory = NSTemporaryDirectory() + "stack-cli-\(UUID().uuidString.prefix(8))"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -50,12 +59,12 @@ func managedConfig() throws -> (path: String, stateDir: String) {
 @Suite("stack CLI", .serialized)
 struct CLITests {
     @Test("up --exec on a new managed cluster: initdb, schema, STACK_* variables, exit status, Postgres stopped")
-    func upExec() throws {
+    func upExec() async throws {
         let (path, stateDir) = try managedConfig()
         defer { try? FileManager.default.removeItem(atPath: stateDir) }
         let script =
             #"echo "sync=$STACK_SYNC_URL"; psql -X -At "$STACK_DATABASE_URL" -c "SELECT string_agg(tablename, ',') FROM pg_publication_tables WHERE pubname = 'powersync'"; exit 7"#
-        let result = try runStack(["up", "--config", path, "--exec", script])
+        let result = try await runStack(["up", "--config", path, "--exec", script])
         #expect(result.status == 7, "\(result.err)")
         #expect(result.out.contains("sync=http://127.0.0.1:"))
         #expect(result.out.contains("\nnotes\n"), "the publication covers exactly the synced table: \(result.out)")
@@ -64,25 +73,25 @@ struct CLITests {
             !FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"), "managed Postgres stopped")
         // Second run reuses the cluster and its remembered port.
         let port = try String(contentsOfFile: stateDir + "/postgres/stack.port", encoding: .utf8)
-        let again = try runStack(["up", "--config", path, "-o", "json", "--exec", "true"])
+        let again = try await runStack(["up", "--config", path, "-o", "json", "--exec", "true"])
         #expect(again.status == 0)
         #expect(again.out.contains("127.0.0.1:\(port.trimmingCharacters(in: .whitespacesAndNewlines))/stack"))
     }
 
     @Test("up --detach, status -o json, down")
-    func detachStatusDown() throws {
+    func detachStatusDown() async throws {
         let (path, stateDir) = try managedConfig()
         defer { try? FileManager.default.removeItem(atPath: stateDir) }
-        let up = try runStack(["up", "--detach", "--config", path, "-o", "json"])
+        let up = try await runStack(["up", "--detach", "--config", path, "-o", "json"])
         #expect(up.status == 0, "\(up.err)")
-        let status = try runStack(["status", "-o", "json", "--config", path])
+        let status = try await runStack(["status", "-o", "json", "--config", path])
         #expect(status.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any]
         #expect((object?["sync_url"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
-        let down = try runStack(["down", "--config", path])
+        let down = try await runStack(["down", "--config", path])
         #expect(down.status == 0)
         #expect(down.out.contains("stack stopped"))
-        let after = try runStack(["--config", path, "status"])
+        let after = try await runStack(["--config", path, "status"])
         #expect(after.status == 1)
         #expect(!FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"))
     }
@@ -97,7 +106,7 @@ struct CLITests {
             of: #"api:\n  listen: 127.0.0.1:\d+"#, with: "api:\n  listen: 127.0.0.1:\(listener.port)",
             options: .regularExpression)
         try busy.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try runStack(["up", "--config", path])
+        let result = try await runStack(["up", "--config", path])
         await listener.stop()
         #expect(result.status == 1)
         #expect(result.err.contains("STACK-S001: api.listen 127.0.0.1:\(listener.port) is already in use"))
@@ -105,7 +114,7 @@ struct CLITests {
     }
 
     @Test("unreachable external Postgres: the reason, no password, exit 1")
-    func unreachable() throws {
+    func unreachable() async throws {
         let port = try PortProbe.freePort()
         let path = try writeConfig(
             """
@@ -116,51 +125,51 @@ struct CLITests {
             sync:
               listen: 127.0.0.1:\(try PortProbe.freePort())
             """)
-        let result = try runStack(["up", "--config", path])
+        let result = try await runStack(["up", "--config", path])
         #expect(result.status == 1)
         #expect(result.err.contains("cannot reach Postgres at postgres://app:***@127.0.0.1:\(port)/app"))
         #expect(!result.err.contains("pa55word"))
     }
 
     @Test("a data directory from another Postgres version is refused with what to do")
-    func otherVersion() throws {
+    func otherVersion() async throws {
         let (path, stateDir) = try managedConfig()
         defer { try? FileManager.default.removeItem(atPath: stateDir) }
         try FileManager.default.createDirectory(atPath: stateDir + "/postgres", withIntermediateDirectories: true)
         try "9\n".write(toFile: stateDir + "/postgres/PG_VERSION", atomically: true, encoding: .utf8)
-        let result = try runStack(["up", "--config", path])
+        let result = try await runStack(["up", "--config", path])
         #expect(result.status == 1)
         #expect(result.err.contains("STACK-P003"))
         #expect(result.err.contains("was created by PostgreSQL 9"))
     }
 
     @Test("missing and invalid config files: positions, exit 1")
-    func badConfig() throws {
-        let missing = try runStack(["up", "--config", "/nonexistent/stack.yaml"])
+    func badConfig() async throws {
+        let missing = try await runStack(["up", "--config", "/nonexistent/stack.yaml"])
         #expect(missing.status == 1)
         #expect(missing.err.contains("STACK-C001"))
         let path = try writeConfig(
             "api:\n  listen: 127.0.0.1:abc\nschema:\n  tables:\n    t:\n      columns: { owner_id: text }\n")
-        let invalid = try runStack(["doctor", "--config", path])
+        let invalid = try await runStack(["doctor", "--config", path])
         #expect(invalid.status == 1)
         #expect(invalid.out.contains("stack.yaml:2:11: api.listen"))
         #expect(invalid.out.contains("schema.tables.t.columns: missing the id column"))
-        let up = try runStack(["up", "--config", path])
+        let up = try await runStack(["up", "--config", path])
         #expect(up.status == 1)
         #expect(up.err.contains("STACK-C003: 2 problems in the config file"))
     }
 
     @Test("--config is accepted anywhere on the command line; every command has --help")
-    func configAnywhereAndHelp() throws {
+    func configAnywhereAndHelp() async throws {
         let (path, _) = try managedConfig()
-        let before = try runStack(["--config", path, "schema", "--format", "sqlite-sql"])
-        let after = try runStack(["schema", "--format", "sqlite-sql", "--config", path])
+        let before = try await runStack(["--config", path, "schema", "--format", "sqlite-sql"])
+        let after = try await runStack(["schema", "--format", "sqlite-sql", "--config", path])
         #expect(after.status == 0)
         #expect(after.out.contains("CREATE TABLE IF NOT EXISTS \"notes\""))
         #expect(before.status == 0)
         #expect(before.out == after.out)
         for command in ["up", "down", "status", "doctor", "schema"] {
-            let help = try runStack([command, "--help"])
+            let help = try await runStack([command, "--help"])
             #expect(help.status == 0)
             #expect(help.out.contains("--config"))
         }

@@ -22,7 +22,7 @@ struct ClientCLITests {
     static func run(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try runStack(arguments, timeout: 60) })
+                continuation.resume(with: Result { try runStackBlocking(arguments, timeout: 60) })
             }
         }
     }

@@ -34,6 +34,9 @@ public struct ReplicationEventStream: AsyncSequence, Sendable {
             self.buffer = buffer
         }
 
+        /// True when `next()` will return without waiting (events of the last hand-off remain).
+        public var hasBufferedEvents: Bool { index < batch.count }
+
         /// The next event, nil after a clean stop; throws `ReplicationConnectionError` when the stream failed.
         public mutating func next() async throws -> ReplicationEvent? {
             if index == batch.count {

@@ -1,0 +1,154 @@
+import StackSyncRules
+
+/// Turns row changes into ops, parameter-index rows and new `current_data` states; pure (PROTOCOL §7.2).
+///
+/// The caller loads the stored rows of every key a change touches (`needsLoad`) before applying it.
+public struct BatchPlanner: Sendable {
+    /// The compiled rules.
+    public let rules: SyncRules
+    /// The replication stream id, the versioned bucket prefix.
+    public let streamID: Int
+    /// Stored state of each loaded key (nil: no such row); updated as changes apply.
+    public private(set) var rows: [SourceRowKey: StoredRow?] = [:]
+    /// Keys whose state changed in this batch.
+    public private(set) var changed: Set<SourceRowKey> = []
+    /// Ops in the order they are appended.
+    public private(set) var ops: [PlannedOp] = []
+    /// Parameter rows in order.
+    public private(set) var parameters: [PlannedParameter] = []
+    /// Rule evaluation failures seen (definition, message); logged by the caller.
+    public private(set) var errors: [RowEvaluationError] = []
+    /// Rows whose unchanged TOAST columns had no stored copy to fill from.
+    public private(set) var incompleteRows: [SourceRowKey] = []
+
+    /// Creates a planner.
+    public init(rules: SyncRules, streamID: Int) {
+        self.rules = rules
+        self.streamID = streamID
+    }
+
+    /// Keys of `change` whose stored state is not loaded yet.
+    public func needsLoad(_ change: RowChange) -> [SourceRowKey] {
+        switch change {
+        case .put(let table, let key, let oldKey, _, _):
+            return ([key] + (oldKey.map { [$0] } ?? [])).map { SourceRowKey(table: table.description, key: $0) }
+                .filter { rows[$0] == nil }
+        case .delete(let table, let key):
+            let source = SourceRowKey(table: table.description, key: key)
+            return rows[source] == nil ? [source] : []
+        case .truncate:
+            return []
+        }
+    }
+
+    /// Records loaded states; keys absent from `found` are recorded as missing. Already known keys are kept.
+    public mutating func load(_ keys: [SourceRowKey], found: [SourceRowKey: StoredRow]) {
+        for key in keys where rows[key] == nil {
+            rows[key] = .some(found[key])
+        }
+    }
+
+    /// Applies one change (its keys must be loaded; for a truncate, every stored row of the tables).
+    public mutating func apply(_ change: RowChange) {
+        switch change {
+        case .put(let table, let key, let oldKey, let row, let unchanged):
+            if let oldKey, oldKey != key {
+                remove(SourceRowKey(table: table.description, key: oldKey))
+            }
+            put(table: table, source: SourceRowKey(table: table.description, key: key), row: row, unchanged: unchanged)
+        case .delete(let table, let key):
+            remove(SourceRowKey(table: table.description, key: key))
+        case .truncate(let tables):
+            let names = Set(tables.map(\.description))
+            for (source, state) in rows where state != nil && names.contains(source.table) {
+                remove(source)
+            }
+        }
+    }
+
+    private mutating func put(table: SourceTable, source: SourceRowKey, row: SQLiteRow, unchanged: [String]) {
+        let previous = rows[source] ?? nil
+        var complete = row
+        if !unchanged.isEmpty {
+            if let stored = previous?.data {
+                for name in unchanged { complete[name] = stored[name] ?? .null }
+            } else {
+                incompleteRows.append(source)
+                for name in unchanged { complete[name] = nil }
+            }
+        }
+        let evaluation = rules.evaluateRowWithErrors(
+            schema: table.schema, table: table.name, row: complete, streamID: String(streamID))
+        errors += evaluation.errors
+        var memberships: [BucketMembership] = []
+        for output in evaluation.rows {
+            let data = output.data.jsonText
+            let membership = BucketMembership(bucket: output.bucket, table: output.objectType, id: output.objectID)
+            if !memberships.contains(membership) { memberships.append(membership) }
+            ops.append(
+                PlannedOp(
+                    op: "PUT", bucket: output.bucket, source: source, table: output.objectType, rowID: output.objectID,
+                    data: data,
+                    checksum: OpChecksum.put(objectType: output.objectType, objectID: output.objectID, data: data)))
+        }
+        for old in previous?.buckets ?? [] where !memberships.contains(old) {
+            ops.append(removeOp(old, source: source))
+        }
+        let parameterResult = rules.evaluateParameterRowWithErrors(
+            schema: table.schema, table: table.name, row: complete)
+        errors += parameterResult.errors
+        var lookups: [String] = []
+        for entry in parameterResult.entries {
+            let lookup = entry.lookup.serializedKey
+            let value = JSONValue.array(entry.bucketParameters.map(Self.object)).jsonText()
+            if !lookups.contains(lookup) { lookups.append(lookup) }
+            parameters.append(PlannedParameter(source: source, lookup: lookup, parameters: value))
+        }
+        for old in previous?.lookups ?? [] where !lookups.contains(old) {
+            parameters.append(PlannedParameter(source: source, lookup: old, parameters: "[]"))
+        }
+        rows[source] = .some(StoredRow(buckets: memberships, lookups: lookups, data: complete))
+        changed.insert(source)
+    }
+
+    private mutating func remove(_ source: SourceRowKey) {
+        guard let stored = rows[source] ?? nil else {
+            // Unknown row (never stored, or a replay of a delete already applied): nothing to remove.
+            rows[source] = .some(nil)
+            return
+        }
+        for membership in stored.buckets {
+            ops.append(removeOp(membership, source: source))
+        }
+        for lookup in stored.lookups {
+            parameters.append(PlannedParameter(source: source, lookup: lookup, parameters: "[]"))
+        }
+        rows[source] = .some(nil)
+        changed.insert(source)
+    }
+
+    private static func object(_ row: SQLiteRow) -> JSONValue {
+        .object(row.columns.compactMap { column in column.value.jsonValue.map { JSONMember(key: column.name, value: $0) } })
+    }
+
+    private func removeOp(_ membership: BucketMembership, source: SourceRowKey) -> PlannedOp {
+        PlannedOp(
+            op: "REMOVE", bucket: membership.bucket, source: source, table: membership.table, rowID: membership.id,
+            data: nil, checksum: OpChecksum.remove(subkey: source.subkey))
+    }
+
+    /// Forgets ops, parameters and the changed set after they were written; keeps the loaded states as a cache.
+    public mutating func resetOutput() {
+        ops.removeAll(keepingCapacity: true)
+        parameters.removeAll(keepingCapacity: true)
+        changed.removeAll(keepingCapacity: true)
+        errors.removeAll()
+        incompleteRows.removeAll()
+    }
+
+    /// Drops every cached state (after a failed write, the database is the truth again).
+    public mutating func reset() {
+        resetOutput()
+        rows.removeAll()
+    }
+}

@@ -1,0 +1,259 @@
+import Logging
+import PostgresNIO
+import StackPGOutput
+import StackPostgres
+import StackSyncRules
+
+/// Snapshot progress of one table, written in the same transaction as the chunk's ops.
+public struct SnapshotProgress: Sendable, Hashable {
+    /// The table.
+    public var table: SourceTable
+    /// The last `id` copied (JSON text of the value), nil before the first chunk.
+    public var lastKey: String?
+    /// Rows copied so far.
+    public var replicated: Int64
+    /// True when the table is fully copied.
+    public var done: Bool
+
+    /// Creates progress.
+    public init(table: SourceTable, lastKey: String?, replicated: Int64, done: Bool) {
+        self.table = table
+        self.lastKey = lastKey
+        self.replicated = replicated
+        self.done = done
+    }
+}
+
+/// What a batch commit did.
+public struct CommitOutcome: Sendable, Hashable {
+    /// The checkpoint created, nil when checkpoints are still blocked (snapshot, replay, `no_checkpoint_before`).
+    public var checkpoint: Checkpoint?
+    /// True when this commit made the stream ACTIVE (its first checkpoint).
+    public var activated: Bool
+    /// Streams this activation superseded (now STOP: drop their slots and data).
+    public var superseded: [Int]
+    /// Ops written.
+    public var opCount: Int
+}
+
+extension BucketStorage {
+    /// Writes a planned batch, snapshot progress and the checkpoint for `lsn` in ONE transaction, then notifies.
+    ///
+    /// `lsn` is the end of the last source transaction in the batch (nil for snapshot chunks). Because the
+    /// checkpoint and `persisted_lsn` commit together with the ops, a replay after a crash can skip every source
+    /// transaction at or below `persisted_lsn` and never duplicates ops.
+    public func commit(stream: Int, planner: BatchPlanner, lsn: LSN?, progress: SnapshotProgress? = nil)
+        async throws -> CommitOutcome
+    {
+        let s = self.s
+        let logger = self.logger
+        let channel = self.channel
+        let schema = self.schema
+        let outcome: CommitOutcome
+        do {
+            outcome = try await client.withTransaction(logger: logger) { connection -> CommitOutcome in
+                let total = planner.ops.count + planner.parameters.count
+                var ids: [Int64] = []
+                ids.reserveCapacity(total)
+                if total > 0 {
+                    let rows = try await connection.query(
+                        "SELECT nextval('\(unescaped: s).op_id_sequence') FROM generate_series(1, \(total))",
+                        logger: logger)
+                    for try await id in rows.decode(Int64.self) { ids.append(id) }
+                    ids.sort()
+                }
+                let maxOp = ids.last ?? 0
+                try await Self.insertOps(planner.ops, ids: ids, stream: stream, s: s, on: connection, logger: logger)
+                try await Self.insertParameters(
+                    planner.parameters, ids: Array(ids.dropFirst(planner.ops.count)), stream: stream, s: s,
+                    on: connection, logger: logger)
+                try await Self.saveRows(planner, stream: stream, s: s, on: connection, logger: logger)
+                if let progress {
+                    try await connection.query(
+                        """
+                        UPDATE \(unescaped: s).source_tables SET snapshot_last_key = \(progress.lastKey),
+                          snapshot_replicated_count = \(progress.replicated), snapshot_done = \(progress.done)
+                        WHERE group_id = \(stream) AND schema_name = \(progress.table.schema)
+                          AND table_name = \(progress.table.name)
+                        """, logger: logger)
+                }
+                guard let lsn else {
+                    if maxOp > 0 {
+                        try await connection.query(
+                            """
+                            UPDATE \(unescaped: s).replication_streams
+                            SET keepalive_op = GREATEST(coalesce(keepalive_op, 0), \(maxOp)) WHERE id = \(stream)
+                            """, logger: logger)
+                    }
+                    return CommitOutcome(checkpoint: nil, activated: false, superseded: [], opCount: planner.ops.count)
+                }
+                return try await Self.checkpoint(
+                    stream: stream, lsn: lsn, maxOp: maxOp, opCount: planner.ops.count, s: s, schema: schema,
+                    channel: channel, on: connection, logger: logger)
+            }
+        } catch {
+            throw BucketStorageError.query("write a batch", error)
+        }
+        if let checkpoint = outcome.checkpoint {
+            notifier.publish(checkpoint)
+        }
+        return outcome
+    }
+
+    /// A checkpoint without data: advances the LSN so write checkpoints resolve (logical `ping` messages).
+    public func keepalive(stream: Int, lsn: LSN) async throws -> CommitOutcome {
+        try await commit(stream: stream, planner: BatchPlanner.empty, lsn: lsn)
+    }
+
+    private static func insertOps(
+        _ ops: [PlannedOp], ids: [Int64], stream: Int, s: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        for start in stride(from: 0, to: ops.count, by: chunkSize) {
+            let slice = ops[start..<min(start + chunkSize, ops.count)]
+            let opIDs = Array(ids[start..<start + slice.count])
+            let buckets = slice.map(\.bucket)
+            let kinds = slice.map(\.op)
+            let tables = slice.map(\.source.table)
+            let keys = slice.map(\.source.key)
+            let types = slice.map(\.table)
+            let rowIDs = slice.map(\.rowID)
+            let checksums = slice.map { Int64($0.checksum) }
+            // Arrays cannot carry NULL through PostgresNIO; '' is never valid row JSON, so it stands for NULL.
+            let data = slice.map { $0.data ?? "" }
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: s).bucket_data
+                  (group_id, bucket_name, op_id, op, source_table, source_key, table_name, row_id, checksum, data)
+                SELECT \(stream), b, o, op, st, sk, tn, r, c, NULLIF(d, '')
+                FROM unnest(\(buckets)::text[], \(opIDs)::bigint[], \(kinds)::text[], \(tables)::text[],
+                  \(keys)::text[], \(types)::text[], \(rowIDs)::text[], \(checksums)::bigint[], \(data)::text[])
+                  AS x(b, o, op, st, sk, tn, r, c, d)
+                """, logger: logger)
+        }
+    }
+
+    private static func insertParameters(
+        _ parameters: [PlannedParameter], ids: [Int64], stream: Int, s: String, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        for start in stride(from: 0, to: parameters.count, by: chunkSize) {
+            let slice = parameters[start..<min(start + chunkSize, parameters.count)]
+            let rowIDs = Array(ids[start..<start + slice.count])
+            let tables = slice.map(\.source.table)
+            let keys = slice.map(\.source.key)
+            let lookups = slice.map(\.lookup)
+            let values = slice.map(\.parameters)
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: s).bucket_parameters
+                  (id, group_id, source_table, source_key, lookup, bucket_parameters)
+                SELECT i, \(stream), st, sk, l, p
+                FROM unnest(\(rowIDs)::bigint[], \(tables)::text[], \(keys)::text[], \(lookups)::text[],
+                  \(values)::text[]) AS x(i, st, sk, l, p)
+                """, logger: logger)
+        }
+    }
+
+    private static func saveRows(
+        _ planner: BatchPlanner, stream: Int, s: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        var upserts: [(SourceRowKey, StoredRow)] = []
+        var deletes: [SourceRowKey] = []
+        for key in planner.changed {
+            if let row = planner.rows[key] ?? nil { upserts.append((key, row)) } else { deletes.append(key) }
+        }
+        for start in stride(from: 0, to: upserts.count, by: chunkSize) {
+            let slice = upserts[start..<min(start + chunkSize, upserts.count)]
+            let tables = slice.map(\.0.table)
+            let keys = slice.map(\.0.key)
+            let buckets = slice.map(\.1.bucketsText)
+            let lookups = slice.map(\.1.lookupsText)
+            let data = slice.map(\.1.data.jsonText)
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: s).current_data (group_id, source_table, source_key, buckets, lookups, data)
+                SELECT \(stream), t, k, b, l, d
+                FROM unnest(\(tables)::text[], \(keys)::text[], \(buckets)::text[], \(lookups)::text[], \(data)::text[])
+                  AS x(t, k, b, l, d)
+                ON CONFLICT (group_id, source_table, source_key) DO UPDATE
+                SET buckets = EXCLUDED.buckets, lookups = EXCLUDED.lookups, data = EXCLUDED.data
+                """, logger: logger)
+        }
+        for start in stride(from: 0, to: deletes.count, by: chunkSize) {
+            let slice = deletes[start..<min(start + chunkSize, deletes.count)]
+            let tables = slice.map(\.table)
+            let keys = slice.map(\.key)
+            try await connection.query(
+                """
+                DELETE FROM \(unescaped: s).current_data c USING unnest(\(tables)::text[], \(keys)::text[]) AS x(t, k)
+                WHERE c.group_id = \(stream) AND c.source_table = x.t AND c.source_key = x.k
+                """, logger: logger)
+        }
+    }
+
+    // PROTOCOL §7.3: a checkpoint needs the snapshot done and an LSN at or past both the last checkpoint and
+    // no_checkpoint_before; otherwise the ops wait in keepalive_op for the first allowed checkpoint.
+    private static func checkpoint(
+        stream: Int, lsn: LSN, maxOp: Int64, opCount: Int, s: String, schema: String, channel: String,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> CommitOutcome {
+        let text = lsn.description
+        let rows = try await connection.query(
+            """
+            UPDATE \(unescaped: s).replication_streams r SET
+              persisted_lsn = CASE WHEN r.persisted_lsn IS NULL OR r.persisted_lsn < \(text) THEN \(text)
+                ELSE r.persisted_lsn END,
+              last_checkpoint = CASE WHEN c.ok
+                THEN GREATEST(coalesce(r.last_checkpoint, 0), \(maxOp), coalesce(r.keepalive_op, 0))
+                ELSE r.last_checkpoint END,
+              last_checkpoint_lsn = CASE WHEN c.ok THEN \(text) ELSE r.last_checkpoint_lsn END,
+              keepalive_op = CASE WHEN c.ok THEN NULL ELSE GREATEST(coalesce(r.keepalive_op, 0), \(maxOp)) END,
+              last_checkpoint_ts = CASE WHEN c.ok THEN now() ELSE r.last_checkpoint_ts END,
+              last_keepalive_ts = now(),
+              state = CASE WHEN c.ok AND r.state = 'PROCESSING' THEN 'ACTIVE' ELSE r.state END
+            FROM (SELECT snapshot_done AND (last_checkpoint_lsn IS NULL OR last_checkpoint_lsn <= \(text))
+                    AND (no_checkpoint_before IS NULL OR no_checkpoint_before <= \(text)) AS ok, state AS old_state
+                  FROM \(unescaped: s).replication_streams WHERE id = \(stream) FOR UPDATE) c
+            WHERE r.id = \(stream)
+            RETURNING c.ok, r.last_checkpoint, c.old_state
+            """, logger: logger)
+        var result: (ok: Bool, op: Int64?, oldState: String)?
+        for try await row in rows.decode((Bool, Int64?, String).self) { result = (row.0, row.1, row.2) }
+        guard let result else {
+            throw BucketStorageError(
+                code: "STACK-B002",
+                message: "Replication stream \(stream) no longer exists in bucket storage. Restart stack so "
+                    + "replication starts a new stream.")
+        }
+        guard result.ok, let op = result.op else {
+            return CommitOutcome(checkpoint: nil, activated: false, superseded: [], opCount: opCount)
+        }
+        var superseded: [Int] = []
+        let activated = result.oldState == StreamState.processing.rawValue
+        if activated {
+            let stopped = try await connection.query(
+                """
+                UPDATE \(unescaped: s).replication_streams SET state = 'STOP'
+                WHERE state IN ('ACTIVE', 'PROCESSING') AND id <> \(stream) AND id < \(stream) RETURNING id
+                """, logger: logger)
+            for try await id in stopped.decode(Int.self) { superseded.append(id) }
+        }
+        let payload =
+            "{\"schema\":\(quoteJSON(schema)),\"stream\":\(stream),\"checkpoint\":\"\(op)\",\"lsn\":\"\(text)\"}"
+        try await connection.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+        return CommitOutcome(
+            checkpoint: Checkpoint(streamID: stream, opID: op, lsn: lsn), activated: activated,
+            superseded: superseded, opCount: opCount)
+    }
+
+    private static func quoteJSON(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+extension BatchPlanner {
+    /// A planner with no rules output, for keepalives.
+    static var empty: BatchPlanner {
+        BatchPlanner(rules: try! SyncRules.parse(definitions: []), streamID: 0)
+    }
+}

@@ -1,0 +1,55 @@
+import PostgresNIO
+import StackPGOutput
+import StackPostgres
+
+/// Managed write checkpoints (PROTOCOL §3.1): `<user>/<client_id>` → (WAL LSN at request time, counter).
+extension BucketStorage {
+    /// The `user_id` key PowerSync uses: `<sub>/<client_id>`, or just `<sub>` without a client id.
+    public static func writeCheckpointKey(userID: String, clientID: String?) -> String {
+        guard let clientID, !clientID.isEmpty else { return userID }
+        return userID + "/" + clientID
+    }
+
+    /// Records a write checkpoint at the current WAL position and returns its number; then emits a `ping`
+    /// logical message so replication reaches that position even on an idle database.
+    public func createWriteCheckpoint(userID: String, clientID: String?) async throws -> Int64 {
+        let key = Self.writeCheckpointKey(userID: userID, clientID: clientID)
+        do {
+            var head = LSN.zero
+            let rows = try await client.query("SELECT pg_current_wal_lsn()::text", logger: logger)
+            for try await text in rows.decode(String.self) { head = LSN(text) ?? .zero }
+            let lsn = head.description
+            let counter = try await client.query(
+                """
+                INSERT INTO \(unescaped: s).write_checkpoints (user_id, lsn, write_checkpoint)
+                VALUES (\(key), \(lsn), 1)
+                ON CONFLICT (user_id) DO UPDATE SET lsn = EXCLUDED.lsn,
+                  write_checkpoint = \(unescaped: s).write_checkpoints.write_checkpoint + 1,
+                  checkpoint_requested_at = now()
+                RETURNING write_checkpoint
+                """, logger: logger)
+            var value: Int64 = 0
+            for try await number in counter.decode(Int64.self) { value = number }
+            try await client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
+            return value
+        } catch {
+            throw BucketStorageError.query("create a write checkpoint", error)
+        }
+    }
+
+    /// The write checkpoint of `<user>/<client_id>` if replication has passed its LSN at checkpoint `lsn`.
+    public func writeCheckpoint(userID: String, clientID: String?, resolvedAt lsn: LSN) async throws -> Int64? {
+        let key = Self.writeCheckpointKey(userID: userID, clientID: clientID)
+        do {
+            let rows = try await client.query(
+                """
+                SELECT write_checkpoint FROM \(unescaped: s).write_checkpoints
+                WHERE user_id = \(key) AND lsn <= \(lsn.description)
+                """, logger: logger)
+            for try await value in rows.decode(Int64.self) { return value }
+            return nil
+        } catch {
+            throw BucketStorageError.query("read a write checkpoint", error)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Logging
+import PostgresNIO
+import StackPGOutput
+import StackPostgres
+import StackSyncRules
+
+/// Bucket storage in Postgres (PROTOCOL §7): the write path for replication, the read path for the sync endpoint.
+public final class BucketStorage: Sendable {
+    /// The pool all storage queries use.
+    public let client: PostgresClient
+    /// The storage schema (`sync.storage_schema`).
+    public let schema: String
+    /// Woken on every new checkpoint of this process.
+    public let notifier: CheckpointNotifier
+    /// The `pg_notify` channel other processes `LISTEN` on.
+    public let channel: String
+    let logger: Logger
+    /// `"schema"`, quoted, for statements.
+    let s: String
+
+    /// Rows per INSERT statement when a batch is written.
+    static let chunkSize = 5000
+
+    /// Creates storage over a running client.
+    public init(client: PostgresClient, schema: String, notifier: CheckpointNotifier = CheckpointNotifier(),
+        logger: Logger)
+    {
+        self.client = client
+        self.schema = schema
+        self.notifier = notifier
+        self.channel = "stack_checkpoints"
+        self.logger = logger
+        self.s = "\"" + schema.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Loads the stored state of source rows of a stream.
+    public func storedRows(stream: Int, keys: [SourceRowKey]) async throws -> [SourceRowKey: StoredRow] {
+        guard !keys.isEmpty else { return [:] }
+        var found: [SourceRowKey: StoredRow] = [:]
+        do {
+            for chunk in stride(from: 0, to: keys.count, by: Self.chunkSize) {
+                let slice = keys[chunk..<min(chunk + Self.chunkSize, keys.count)]
+                let tables = slice.map(\.table)
+                let sourceKeys = slice.map(\.key)
+                let rows = try await client.query(
+                    """
+                    SELECT c.source_table, c.source_key, c.buckets, c.lookups, c.data
+                    FROM \(unescaped: s).current_data c
+                    JOIN unnest(\(tables)::text[], \(sourceKeys)::text[]) AS k(t, key)
+                      ON c.source_table = k.t AND c.source_key = k.key
+                    WHERE c.group_id = \(stream)
+                    """, logger: logger)
+                for try await (table, key, buckets, lookups, data) in rows.decode((String, String, String, String, String).self) {
+                    found[SourceRowKey(table: table, key: key)] = StoredRow(
+                        bucketsText: buckets, lookupsText: lookups, dataText: data)
+                }
+            }
+        } catch {
+            throw BucketStorageError.query("read current rows", error)
+        }
+        return found
+    }
+
+    /// Every stored row of a table (for TRUNCATE).
+    public func storedRows(stream: Int, table: SourceTable) async throws -> [SourceRowKey: StoredRow] {
+        var found: [SourceRowKey: StoredRow] = [:]
+        do {
+            let rows = try await client.query(
+                """
+                SELECT source_key, buckets, lookups, data FROM \(unescaped: s).current_data
+                WHERE group_id = \(stream) AND source_table = \(table.description)
+                """, logger: logger)
+            for try await (key, buckets, lookups, data) in rows.decode((String, String, String, String).self) {
+                found[SourceRowKey(table: table.description, key: key)] = StoredRow(
+                    bucketsText: buckets, lookupsText: lookups, dataText: data)
+            }
+        } catch {
+            throw BucketStorageError.query("read the rows of \(table)", error)
+        }
+        return found
+    }
+
+    /// Applies changes to a planner, loading the stored state each one needs.
+    /// `assumeNew` skips the lookup (a fresh snapshot chunk: no stored row can exist yet).
+    public func plan(_ changes: [RowChange], into planner: inout BatchPlanner, stream: Int, assumeNew: Bool = false)
+        async throws
+    {
+        var missing: [SourceRowKey] = []
+        var seen: Set<SourceRowKey> = []
+        for change in changes {
+            for key in planner.needsLoad(change) where seen.insert(key).inserted { missing.append(key) }
+        }
+        let found = assumeNew ? [:] : try await storedRows(stream: stream, keys: missing)
+        planner.load(missing, found: found)
+        for change in changes {
+            if case .truncate(let tables) = change {
+                for table in tables {
+                    let rows = try await storedRows(stream: stream, table: table)
+                    planner.load(Array(rows.keys), found: rows)
+                }
+            }
+            planner.apply(change)
+        }
+    }
+}

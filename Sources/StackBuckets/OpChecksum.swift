@@ -1,0 +1,47 @@
+import Crypto
+
+/// PowerSync's per-op checksums (PROTOCOL §2.1): the first 4 bytes of SHA-256, read little-endian.
+public enum OpChecksum {
+    /// Checksum of a PUT: `SHA256("put." + objectType + "." + objectID + "." + data)`.
+    public static func put(objectType: String, objectID: String, data: String) -> UInt32 {
+        hash("put." + objectType + "." + objectID + "." + data)
+    }
+
+    /// Checksum of a REMOVE: `SHA256("delete." + subkey)`; it depends on neither the bucket nor the data.
+    public static func remove(subkey: String) -> UInt32 {
+        hash("delete." + subkey)
+    }
+
+    /// First 4 bytes of SHA-256 over the UTF-8 text, little-endian.
+    public static func hash(_ text: String) -> UInt32 {
+        let digest = SHA256.hash(data: Array(text.utf8))
+        return digest.withUnsafeBytes { bytes in
+            UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
+        }
+    }
+
+    /// Wrapping 32-bit sum, the bucket checksum arithmetic.
+    public static func add(_ lhs: UInt32, _ rhs: UInt32) -> UInt32 {
+        lhs &+ rhs
+    }
+
+    /// A sum of stored checksums (Postgres `SUM` of bigints) reduced to 32 bits.
+    public static func reduce(_ sum: Int64) -> UInt32 {
+        UInt32(truncatingIfNeeded: sum)
+    }
+}
+
+/// The opaque per-source-row key clients use to match a REMOVE with the PUT it cancels (`subkey` on the wire).
+public enum Subkey {
+    /// `<source table>/<32 hex digits>`: the source table and a hash of the row's replica identity.
+    public static func make(sourceTable: String, sourceKey: String) -> String {
+        // PowerSync sends `<source table id>/<uuid of the identity>`; clients treat it as opaque text.
+        let digest = SHA256.hash(data: Array(sourceKey.utf8))
+        var hex = ""
+        hex.reserveCapacity(32)
+        for byte in digest.prefix(16) {
+            hex += String(byte >> 4, radix: 16) + String(byte & 0x0F, radix: 16)
+        }
+        return sourceTable + "/" + hex
+    }
+}

@@ -1,0 +1,129 @@
+import StackSyncRules
+
+/// A replicated source table, as bucket storage names it (`schema.table`).
+public struct SourceTable: Hashable, Sendable, CustomStringConvertible {
+    /// Schema name.
+    public var schema: String
+    /// Table name.
+    public var name: String
+
+    /// Creates a reference.
+    public init(schema: String = "public", name: String) {
+        self.schema = schema
+        self.name = name
+    }
+
+    /// `schema.table`, the `source_table` column value.
+    public var description: String { schema + "." + name }
+}
+
+/// One source row: its table and replica-identity key (`source_key`, the identity values as a JSON array).
+public struct SourceRowKey: Hashable, Sendable {
+    /// `schema.table`.
+    public var table: String
+    /// The identity values as JSON array text, e.g. `["d1"]`.
+    public var key: String
+
+    /// Creates a key.
+    public init(table: String, key: String) {
+        self.table = table
+        self.key = key
+    }
+
+    /// The `subkey` clients see on this row's ops.
+    public var subkey: String { Subkey.make(sourceTable: table, sourceKey: key) }
+
+    /// The `source_key` text for identity values.
+    public static func keyText(_ values: [SQLiteValue]) -> String {
+        JSONValue.array(values.map { $0.jsonValue ?? .null }).jsonText(preserveRealType: true)
+    }
+}
+
+/// A bucket a source row currently sits in, as one output row.
+public struct BucketMembership: Hashable, Sendable {
+    /// Bucket name.
+    public var bucket: String
+    /// Output table (`object_type`).
+    public var table: String
+    /// Output id (`object_id`).
+    public var id: String
+
+    /// Creates a membership.
+    public init(bucket: String, table: String, id: String) {
+        self.bucket = bucket
+        self.table = table
+        self.id = id
+    }
+}
+
+/// What storage remembers of a source row (`current_data`): bucket memberships, parameter lookups, a row copy.
+public struct StoredRow: Hashable, Sendable {
+    /// Buckets the row's outputs are in.
+    public var buckets: [BucketMembership]
+    /// Serialized parameter lookup keys the row produced.
+    public var lookups: [String]
+    /// The full row (used to fill unchanged TOAST values of later updates).
+    public var data: SQLiteRow
+
+    /// Creates a stored row.
+    public init(buckets: [BucketMembership], lookups: [String], data: SQLiteRow) {
+        self.buckets = buckets
+        self.lookups = lookups
+        self.data = data
+    }
+}
+
+/// Serialisation of stored rows into the text columns of `current_data`.
+extension StoredRow {
+    /// `buckets` as JSON text: `[["bucket","table","id"],…]`.
+    var bucketsText: String {
+        JSONValue.array(buckets.map { .array([.string($0.bucket), .string($0.table), .string($0.id)]) }).jsonText()
+    }
+
+    /// `lookups` as a JSON array of strings.
+    var lookupsText: String { JSONValue.array(lookups.map { .string($0) }).jsonText() }
+
+    /// Parses the stored columns; malformed values read as empty.
+    init(bucketsText: String, lookupsText: String, dataText: String) {
+        var buckets: [BucketMembership] = []
+        if case .array(let items)? = try? JSONValue.parse(bucketsText) {
+            for case .array(let parts) in items where parts.count == 3 {
+                if case .string(let bucket) = parts[0], case .string(let table) = parts[1],
+                    case .string(let id) = parts[2]
+                {
+                    buckets.append(BucketMembership(bucket: bucket, table: table, id: id))
+                }
+            }
+        }
+        var lookups: [String] = []
+        if case .array(let items)? = try? JSONValue.parse(lookupsText) {
+            for case .string(let lookup) in items { lookups.append(lookup) }
+        }
+        self.init(buckets: buckets, lookups: lookups, data: SQLiteRow(jsonObject: dataText))
+    }
+}
+
+extension SQLiteRow {
+    /// A row from JSON object text (as `jsonText` writes it); members that are not scalars become text.
+    public init(jsonObject text: String) {
+        guard case .object(let members)? = try? JSONValue.parse(text) else {
+            self.init()
+            return
+        }
+        self.init(members.map { SQLiteColumn(name: $0.key, value: SQLiteValue(json: $0.value)) })
+    }
+}
+
+extension SQLiteValue {
+    /// The SQLite value of a JSON scalar (booleans as 1/0, nested JSON as its text).
+    public init(json: JSONValue) {
+        switch json {
+        case .null: self = .null
+        case .bool(let flag): self = .integer(flag ? 1 : 0)
+        case .integer(let value): self = .integer(value)
+        case .real(let value): self = .real(value)
+        case .string(let value): self = .text(value)
+        case .array, .object: self = .text(json.jsonText())
+        }
+    }
+}

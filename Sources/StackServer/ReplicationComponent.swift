@@ -1,0 +1,39 @@
+import ServiceLifecycle
+import StackBuckets
+import StackReplication
+
+/// Logical replication into bucket storage: the `buckets` migrations and the replication service. Ready once
+/// the first checkpoint exists (the sync endpoint waits for it).
+struct ReplicationComponent: StackComponent {
+    let context: StackContext
+    /// The bucket storage the sync endpoint reads (shares the notifier the replicator wakes).
+    let storage: BucketStorage
+
+    init(context: StackContext) {
+        self.context = context
+        self.storage = BucketStorage(
+            client: context.client, schema: context.config.sync.storageSchema, logger: context.logger)
+    }
+
+    var migrations: [MigrationSet] {
+        [MigrationSet(namespace: BucketMigrations.namespace, migrations: BucketMigrations.all(schema: storage.schema))]
+    }
+
+    var services: [any Service] {
+        let gate = context.gate
+        return [
+            ReplicationService(
+                config: context.config, storage: storage, databaseURL: context.databaseURL.urlString,
+                waitUntilReady: { try await gate.wait(for: ["database"]) },
+                onCheckpoint: { checkpoint in
+                    if await gate.detail(of: "replication") == nil {
+                        await gate.markReady("replication", detail: "\(checkpoint.opID)")
+                    }
+                },
+                onFailure: { reason in await gate.markFailed("replication", reason: reason) },
+                logger: context.logger)
+        ]
+    }
+
+    var readinessNames: Set<String> { ["replication"] }
+}

@@ -1,0 +1,100 @@
+@testable import StackBuckets
+import StackSyncRules
+import Testing
+
+@Suite struct BatchPlannerTests {
+    let rules = try! SyncRules.parse(yaml: """
+        bucket_definitions:
+          user_data:
+            parameters: SELECT request.user_id() as user_id
+            data:
+              - SELECT * FROM documents WHERE owner_id = bucket.user_id
+          by_list:
+            parameters: SELECT id AS list_id FROM lists WHERE owner_id = request.user_id()
+            data:
+              - SELECT * FROM todos WHERE list_id = bucket.list_id
+        """)
+    let documents = SourceTable(name: "documents")
+
+    private func put(_ id: String, owner: String, body: String = "x", oldKey: String? = nil, unchanged: [String] = [])
+        -> RowChange
+    {
+        .put(
+            table: documents, key: SourceRowKey.keyText([.text(id)]), oldKey: oldKey,
+            row: ["id": .text(id), "owner_id": .text(owner), "body": unchanged.contains("body") ? .null : .text(body)],
+            unchanged: unchanged)
+    }
+
+    private func planned(_ changes: [RowChange], stored: [SourceRowKey: StoredRow] = [:]) -> BatchPlanner {
+        var planner = BatchPlanner(rules: rules, streamID: 1)
+        for change in changes {
+            let keys = planner.needsLoad(change)
+            planner.load(keys, found: stored)
+            planner.apply(change)
+        }
+        return planner
+    }
+
+    @Test func insertPutsIntoTheOwnersBucket() {
+        let planner = planned([put("d1", owner: "u1")])
+        #expect(planner.ops.map(\.op) == ["PUT"])
+        #expect(planner.ops[0].bucket == #"1#user_data["u1"]"#)
+        #expect(planner.ops[0].data == #"{"id":"d1","owner_id":"u1","body":"x"}"#)
+        #expect(planner.ops[0].checksum
+            == OpChecksum.put(objectType: "documents", objectID: "d1", data: planner.ops[0].data!))
+    }
+
+    @Test func ownerChangeRemovesFromTheOldBucket() {
+        let planner = planned([put("d1", owner: "u1"), put("d1", owner: "u2")])
+        #expect(planner.ops.map(\.op) == ["PUT", "PUT", "REMOVE"])
+        #expect(planner.ops[2].bucket == #"1#user_data["u1"]"#)
+        let subkey = SourceRowKey(table: "public.documents", key: #"["d1"]"#).subkey
+        #expect(planner.ops[2].checksum == OpChecksum.remove(subkey: subkey))
+    }
+
+    @Test func identityChangeRemovesTheOldRow() {
+        let oldKey = SourceRowKey.keyText([.text("d1")])
+        let planner = planned([put("d1", owner: "u1"), put("d2", owner: "u1", oldKey: oldKey)])
+        #expect(planner.ops.map(\.op) == ["PUT", "REMOVE", "PUT"])
+        #expect(planner.ops[1].rowID == "d1")
+        #expect(planner.ops[2].rowID == "d2")
+        #expect(planner.rows[SourceRowKey(table: "public.documents", key: oldKey)]! == nil)
+    }
+
+    @Test func unchangedToastIsFilledFromTheStoredCopy() {
+        let planner = planned([put("d1", owner: "u1", body: "long text"), put("d1", owner: "u2", unchanged: ["body"])])
+        #expect(planner.ops[1].data == #"{"id":"d1","owner_id":"u2","body":"long text"}"#)
+        #expect(planner.incompleteRows.isEmpty)
+    }
+
+    @Test func deleteAndTruncateRemoveEveryMembership() {
+        var planner = planned([put("d1", owner: "u1"), put("d2", owner: "u2"), .delete(table: documents, key: #"["d1"]"#)])
+        #expect(planner.ops.map(\.op) == ["PUT", "PUT", "REMOVE"])
+        planner.apply(.truncate([documents]))
+        #expect(planner.ops.map(\.op) == ["PUT", "PUT", "REMOVE", "REMOVE"])
+        #expect(planner.ops[3].bucket == #"1#user_data["u2"]"#)
+    }
+
+    @Test func parameterRowsAndTombstones() {
+        let lists = SourceTable(name: "lists")
+        var planner = BatchPlanner(rules: rules, streamID: 1)
+        let change = RowChange.put(table: lists, key: #"["l1"]"#, oldKey: nil, row: ["id": "l1", "owner_id": "u1"],
+            unchanged: [])
+        planner.load(planner.needsLoad(change), found: [:])
+        planner.apply(change)
+        #expect(planner.parameters.count == 1)
+        #expect(planner.parameters[0].lookup == #"["by_list","1","u1"]"#)
+        #expect(planner.parameters[0].parameters == #"[{"list_id":"l1"}]"#)
+        planner.apply(.put(table: lists, key: #"["l1"]"#, oldKey: nil, row: ["id": "l1", "owner_id": "u2"], unchanged: []))
+        #expect(planner.parameters.map(\.parameters) == [#"[{"list_id":"l1"}]"#, #"[{"list_id":"l1"}]"#, "[]"])
+        #expect(planner.parameters[2].lookup == #"["by_list","1","u1"]"#)
+    }
+
+    @Test func storedRowRoundTripsThroughText() {
+        let row = StoredRow(
+            buckets: [BucketMembership(bucket: #"1#b["x"]"#, table: "t", id: "1")], lookups: [#"["a","1",2]"#],
+            data: ["id": "1", "n": .integer(3), "r": .real(2.0), "z": .null])
+        let parsed = StoredRow(bucketsText: row.bucketsText, lookupsText: row.lookupsText, dataText: row.data.jsonText)
+        #expect(parsed == row)
+    }
+}
