@@ -6,7 +6,7 @@ import Testing
 /// Throughput measurements (printed, not asserted). Run with
 /// `STACK_BENCH=1 swift test -c release --filter ReplicationBenchmarks`; sizes via STACK_BENCH_ROWS (100000) and
 /// STACK_BENCH_SNAPSHOT_ROWS (1000000).
-@Suite("replication benchmarks", .enabled(if: ProcessInfo.processInfo.environment["STACK_BENCH"] != nil))
+@Suite("replication benchmarks", .serialized, .enabled(if: ProcessInfo.processInfo.environment["STACK_BENCH"] != nil))
 struct ReplicationBenchmarks {
     let rows = Int(ProcessInfo.processInfo.environment["STACK_BENCH_ROWS"] ?? "") ?? 100_000
     let snapshotRows = Int(ProcessInfo.processInfo.environment["STACK_BENCH_SNAPSHOT_ROWS"] ?? "") ?? 1_000_000

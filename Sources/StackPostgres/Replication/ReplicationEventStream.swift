@@ -99,6 +99,10 @@ final class ReplicationEventBuffer: @unchecked Sendable {
                     let result = takeLocked()
                     condition.unlock()
                     continuation.resume(with: result)
+                } else if Task.isCancelled {
+                    // onCancel may already have run (and found no waiter): without this the consumer waits forever.
+                    condition.unlock()
+                    continuation.resume(throwing: CancellationError())
                 } else {
                     waiter = continuation
                     condition.unlock()
