@@ -76,7 +76,7 @@ enum ValueConverter {
             }
         case .json:
             // SQLite keeps JSON as text: a string that parses as JSON is that JSON, any other string a JSON string.
-            if case .string(let text) = value, let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) {
+            if case .string(let text) = value, let parsed = try? UploadJSON.parse(Array(text.utf8)) {
                 return .json(encode(parsed))
             }
             return .json(encode(value))

@@ -133,7 +133,7 @@ struct UploadTests {
             ("due_at", "yesterday", nil), ("due_at", true, nil),
             ("meta", ["a": 1], "{\"a\": 1}"), ("meta", "{\"b\":[1,2]}", "{\"b\": [1, 2]}"), ("meta", "plain", "\"plain\""),
             ("meta", 3, "3"), ("meta", [1, "x"], "[1, \"x\"]"),
-            ("device_id", "dev", "\"dev\""), ("device_id", 42, "\"42\""), ("device_id", true, nil), ("device_id", ["x"], nil),
+            ("device_id", "dev", "\"dev\""), ("device_id", "é\"\\/🔑\n", "\"é\\\"\\\\/🔑\\n\""), ("device_id", 42, "\"42\""), ("device_id", true, nil), ("device_id", ["x"], nil),
         ]
         for (index, test) in cases.enumerated() {
             let id = "c\(index)"
@@ -260,7 +260,10 @@ struct UploadTests {
             #"{"transactions": [{"op_id": "1", "ops": [{"op": "PUT", "table": "notes"}]}]}"#,
             #"{"transactions": [{"op_id": "1", "ops": [{"op": "PUT", "table": "notes", "id": {}}]}]}"#,
             #"{"transactions": [{"op_id": "1", "ops": [{"op": "PUT", "table": "notes", "id": "a", "data": [1]}]}]}"#,
-            #"{"transactions": [], "client_id": 5}"#,
+            #"{"transactions": [], "client_id": 5}"#, #"{"transactions": [],}"#, #"{"transactions": [1,]}"#,
+            #"{"transactions": [{"op_id": 01, "ops": []}]}"#, #"{"transactions": [{"op_id": 1., "ops": []}]}"#,
+            #"{"transactions": [{"op_id": "\x", "ops": []}]}"#, #"{"transactions": tru}"#, "{\"transactions\": []} x",
+            "{\"transactions\": [], \"client_id\": \"\u{1}\"}",
         ]
         for body in bodies {
             let response = try await h.upload(body, token: h.alice.token)
@@ -377,8 +380,9 @@ struct UploadBenchmark {
             var start = Date()
             _ = try UploadRequest(bytes: Array(body), clientIDHeader: nil)
             print(String(format: "upload bench: parsing 1,000 ops takes %.1f ms", Date().timeIntervalSince(start) * 1000))
+            let batchBody = h.transaction("batch-\(round)", ops("b\(round)"))
             start = Date()
-            let batched = try await h.upload(h.transaction("batch-\(round)", ops("b\(round)")), token: h.alice.token)
+            let batched = try await h.upload(batchBody, token: h.alice.token)
             let batchedSeconds = Date().timeIntervalSince(start)
             #expect(h.applied(batched).count == 1)
 
