@@ -402,6 +402,23 @@ struct UploadBenchmark {
                 try await client.query(PostgresQuery(unsafeSQL: sql))
                 return Date().timeIntervalSince(begin)
             }
+            // The same 1,000 PUTs through UploadService without HTTP, auth and body transfer.
+            let serviceBody = Array(h.transaction("service-\(round)", ops("v\(round)")).utf8)
+            let serviceSeconds = try await PostgresClient.withClient(h.auth.stack.database.databaseURL, logger: AuthHarness.logger) { client in
+                try await client.query("SELECT 1")
+                let service = UploadService(schema: h.auth.stack.config.schema, client: client, logger: AuthHarness.logger)
+                let begin = Date()
+                let request = try UploadRequest(bytes: serviceBody, clientIDHeader: nil)
+                let outcome = try await service.apply(request, userID: h.alice.id)
+                #expect(outcome.applied.count == 1)
+                return Date().timeIntervalSince(begin)
+            }
+            let emptyBody = json(["transactions": [] as [Any]])
+            start = Date()
+            for _ in 0..<20 { _ = try await h.upload(emptyBody, token: h.alice.token) }
+            let emptySeconds = Date().timeIntervalSince(start) / 20
+            print(String(format: "upload bench round %d: service only (no HTTP) %.0f rows/s (ratio %.2f); empty request %.1f ms", round,
+                1000 / serviceSeconds, directSeconds / serviceSeconds, emptySeconds * 1000))
             print(String(format: "upload bench round %d: batched %.0f rows/s, one-op transactions %.0f rows/s, direct INSERT %.0f rows/s; ratio batched %.2f, one-op %.2f",
                 round, 1000 / batchedSeconds, 1000 / singleSeconds, 1000 / directSeconds, directSeconds / batchedSeconds, directSeconds / singleSeconds))
         }
