@@ -1,6 +1,7 @@
 import Logging
 import PostgresNIO
 import StackConfig
+import StackCore
 import StackPostgres
 
 /// Runs one step on a connection inside the client transaction's Postgres transaction.
@@ -34,25 +35,28 @@ struct StepExecutor {
     private func put(_ step: UploadStep) async throws {
         let table = Identifier.quoted(step.table.name)
         let names = (["id", "owner_id"] + step.columns.map(\.name)).map(Identifier.quoted)
-        var bindings = PostgresBindings(capacity: step.rows.count * names.count)
-        var tuples: [String] = []
+        // All rows travel as one jsonb array (keys c0, c1, … in column order): the statement has two parameters
+        // whatever the batch size, so Postgres' 65,535-parameter limit never splits a client transaction's PUTs.
+        var rows: [JSONValue] = []
+        rows.reserveCapacity(step.rows.count)
         for row in step.rows {
-            var placeholders = ["$\(bindings.count + 1)::text", "$\(bindings.count + 2)::text"]
-            bindings.append(row.id)
-            bindings.append(userID)
-            for (column, value) in zip(step.columns, row.values) {
-                placeholders.append("$\(bindings.count + 1)::\(PostgresDDL.type(column.type))")
-                value.bind(to: &bindings)
-            }
-            tuples.append("(" + placeholders.joined(separator: ", ") + ")")
+            var object: [String: JSONValue] = ["id": .string(row.id)]
+            for (index, value) in row.values.enumerated() { object["c\(index)"] = value.jsonText }
+            rows.append(.object(object))
         }
+        let selects = ["r->>'id'", "$2::text"]
+            + step.columns.enumerated().map { index, column in Self.extract("c\(index)", as: column.type) }
         let updates = names.dropFirst().map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
         // The WHERE makes an upsert over another user's row a no-op (the row is not returned, so it is detected).
         let sql = """
-            INSERT INTO \(table) AS t (\(names.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))
+            INSERT INTO \(table) AS t (\(names.joined(separator: ", ")))
+            SELECT \(selects.joined(separator: ", ")) FROM jsonb_array_elements($1::text::jsonb) AS r
             ON CONFLICT ("id") DO UPDATE SET \(updates) WHERE t."owner_id" = EXCLUDED."owner_id"
             RETURNING t."id"
             """
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(ValueConverter.encode(.array(rows)))
+        bindings.append(userID)
         var written = Set<String>()
         for try await id in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             .decode(String.self)
@@ -61,6 +65,19 @@ struct StepExecutor {
         }
         if let refused = step.rows.first(where: { !written.contains($0.id) }) {
             throw notOwner(step, opIndex: refused.opIndex)
+        }
+    }
+
+    /// The SQL reading key `key` of row `r` as `type` (the value is its canonical text, or JSON null for NULL).
+    static func extract(_ key: String, as type: ColumnType) -> String {
+        let text = "(r->>'\(key)')"
+        return switch type {
+        case .text: text
+        case .integer: "\(text)::bigint"
+        case .real: "\(text)::double precision"
+        case .boolean: "\(text)::boolean"
+        case .timestamp: "to_timestamp(\(text)::double precision)"
+        case .json: "\(text)::jsonb"
         }
     }
 

@@ -22,7 +22,7 @@ struct UploadStep: Sendable {
 struct UploadPlanner {
     let catalog: UploadCatalog
 
-    // Parameters per statement stay well below Postgres' 65535.
+    // Bounds one multi-row upsert (rows × columns), so a huge transaction is written in several statements.
     static let maximumBindsPerStatement = 30_000
 
     func plan(_ ops: [UploadRequest.Operation]) throws(UploadRejection) -> [UploadStep] {

@@ -35,7 +35,7 @@ public struct UploadRequest: Sendable, Equatable {
 
     /// Parses `bytes`; throws `UploadError.malformed` for anything that is not the documented shape.
     public init(bytes: [UInt8], clientIDHeader: String?) throws(UploadError) {
-        guard let root = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
+        guard let root = try? UploadJSON.parse(bytes) else {
             throw .malformed("not JSON")
         }
         guard case .object(let body) = root else { throw .malformed("the body is not a JSON object") }

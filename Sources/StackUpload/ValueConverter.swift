@@ -18,6 +18,19 @@ enum ColumnValue: Sendable, Equatable {
     case timestamp(Date)
     case json(String)
 
+    /// The value as canonical text inside a JSON row (see `StepExecutor.extract`); NULL is JSON null.
+    var jsonText: JSONValue {
+        switch self {
+        case .null: .null
+        case .text(let value): .string(value)
+        case .integer(let value): .string(String(value))
+        case .real(let value): .string(String(value))
+        case .boolean(let value): .string(value ? "true" : "false")
+        case .timestamp(let value): .string(String(value.timeIntervalSince1970))
+        case .json(let value): .string(value)
+        }
+    }
+
     /// Appends the bind.
     func bind(to bindings: inout PostgresBindings) {
         switch self {
@@ -76,7 +89,7 @@ enum ValueConverter {
             }
         case .json:
             // SQLite keeps JSON as text: a string that parses as JSON is that JSON, any other string a JSON string.
-            if case .string(let text) = value, let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) {
+            if case .string(let text) = value, let parsed = try? UploadJSON.parse(Array(text.utf8)) {
                 return .json(encode(parsed))
             }
             return .json(encode(value))

@@ -133,7 +133,7 @@ struct UploadTests {
             ("due_at", "yesterday", nil), ("due_at", true, nil),
             ("meta", ["a": 1], "{\"a\": 1}"), ("meta", "{\"b\":[1,2]}", "{\"b\": [1, 2]}"), ("meta", "plain", "\"plain\""),
             ("meta", 3, "3"), ("meta", [1, "x"], "[1, \"x\"]"),
-            ("device_id", "dev", "\"dev\""), ("device_id", 42, "\"42\""), ("device_id", true, nil), ("device_id", ["x"], nil),
+            ("device_id", "dev", "\"dev\""), ("device_id", "é\"\\/🔑\n", "\"é\\\"\\\\/🔑\\n\""), ("device_id", 42, "\"42\""), ("device_id", true, nil), ("device_id", ["x"], nil),
         ]
         for (index, test) in cases.enumerated() {
             let id = "c\(index)"
@@ -260,7 +260,10 @@ struct UploadTests {
             #"{"transactions": [{"op_id": "1", "ops": [{"op": "PUT", "table": "notes"}]}]}"#,
             #"{"transactions": [{"op_id": "1", "ops": [{"op": "PUT", "table": "notes", "id": {}}]}]}"#,
             #"{"transactions": [{"op_id": "1", "ops": [{"op": "PUT", "table": "notes", "id": "a", "data": [1]}]}]}"#,
-            #"{"transactions": [], "client_id": 5}"#,
+            #"{"transactions": [], "client_id": 5}"#, #"{"transactions": [],}"#, #"{"transactions": [1,]}"#,
+            #"{"transactions": [{"op_id": 01, "ops": []}]}"#, #"{"transactions": [{"op_id": 1., "ops": []}]}"#,
+            #"{"transactions": [{"op_id": "\x", "ops": []}]}"#, #"{"transactions": tru}"#, "{\"transactions\": []} x",
+            "{\"transactions\": [], \"client_id\": \"\u{1}\"}",
         ]
         for body in bodies {
             let response = try await h.upload(body, token: h.alice.token)
@@ -377,8 +380,9 @@ struct UploadBenchmark {
             var start = Date()
             _ = try UploadRequest(bytes: Array(body), clientIDHeader: nil)
             print(String(format: "upload bench: parsing 1,000 ops takes %.1f ms", Date().timeIntervalSince(start) * 1000))
+            let batchBody = h.transaction("batch-\(round)", ops("b\(round)"))
             start = Date()
-            let batched = try await h.upload(h.transaction("batch-\(round)", ops("b\(round)")), token: h.alice.token)
+            let batched = try await h.upload(batchBody, token: h.alice.token)
             let batchedSeconds = Date().timeIntervalSince(start)
             #expect(h.applied(batched).count == 1)
 
@@ -398,6 +402,23 @@ struct UploadBenchmark {
                 try await client.query(PostgresQuery(unsafeSQL: sql))
                 return Date().timeIntervalSince(begin)
             }
+            // The same 1,000 PUTs through UploadService without HTTP, auth and body transfer.
+            let serviceBody = Array(h.transaction("service-\(round)", ops("v\(round)")).utf8)
+            let serviceSeconds = try await PostgresClient.withClient(h.auth.stack.database.databaseURL, logger: AuthHarness.logger) { client in
+                try await client.query("SELECT 1")
+                let service = UploadService(schema: h.auth.stack.config.schema, client: client, logger: AuthHarness.logger)
+                let begin = Date()
+                let request = try UploadRequest(bytes: serviceBody, clientIDHeader: nil)
+                let outcome = try await service.apply(request, userID: h.alice.id)
+                #expect(outcome.applied.count == 1)
+                return Date().timeIntervalSince(begin)
+            }
+            let emptyBody = json(["transactions": [] as [Any]])
+            start = Date()
+            for _ in 0..<20 { _ = try await h.upload(emptyBody, token: h.alice.token) }
+            let emptySeconds = Date().timeIntervalSince(start) / 20
+            print(String(format: "upload bench round %d: service only (no HTTP) %.0f rows/s (ratio %.2f); empty request %.1f ms", round,
+                1000 / serviceSeconds, directSeconds / serviceSeconds, emptySeconds * 1000))
             print(String(format: "upload bench round %d: batched %.0f rows/s, one-op transactions %.0f rows/s, direct INSERT %.0f rows/s; ratio batched %.2f, one-op %.2f",
                 round, 1000 / batchedSeconds, 1000 / singleSeconds, 1000 / directSeconds, directSeconds / batchedSeconds, directSeconds / singleSeconds))
         }
