@@ -20,6 +20,8 @@ struct ReplicationComponent: StackComponent {
     }
 
     var services: [any Service] {
+        // Without sync rules there is nothing to replicate: no slot, no service, nothing to wait for.
+        guard context.config.syncRules != nil else { return [] }
         let gate = context.gate
         return [
             ReplicationService(
@@ -35,5 +37,5 @@ struct ReplicationComponent: StackComponent {
         ]
     }
 
-    var readinessNames: Set<String> { ["replication"] }
+    var readinessNames: Set<String> { context.config.syncRules == nil ? [] : ["replication"] }
 }
