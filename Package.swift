@@ -38,7 +38,7 @@ let package = Package(
             name: "StackServer",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres", "StackAuth", "StackUpload",
-                "StackBuckets", "StackReplication",
+                "StackBuckets", "StackReplication", "StackSync",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -126,6 +126,18 @@ let package = Package(
             ]
         ),
         .target(
+            name: "StackSync",
+            dependencies: [
+                "StackBuckets", "StackConfig", "StackCore", "StackPGOutput", "StackProtocol", "StackSyncRules",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .target(
             name: "StackDoctor",
             dependencies: [
                 "StackConfig", "StackCore", "StackPostgres",
@@ -157,6 +169,15 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .testTarget(
+            name: "StackSyncTests",
+            dependencies: [
+                "StackSync", "StackCore", "StackProtocol",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "StackBucketsTests", dependencies: ["StackBuckets", "StackSyncRules"]),
         .testTarget(name: "StackPGOutputTests", dependencies: ["StackPGOutput"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StackSyncRulesTests", dependencies: ["StackSyncRules"], resources: [.copy("Fixtures")]),
@@ -175,6 +196,7 @@ let package = Package(
             dependencies: [
                 "StackCLI", "StackConfig", "StackCore", "StackDoctor", "StackPostgres", "StackServer", "StackTesting",
                 "StackAuth", "StackUpload", "StackBuckets", "StackPGOutput", "StackReplication", "StackSyncRules",
+                "StackSync", "StackProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
