@@ -53,3 +53,37 @@ extension BucketStorage {
         }
     }
 }
+
+extension BucketStorage {
+    /// A client-chosen write checkpoint id (`/sync/checkpoint-request`, PROTOCOL §3.2): stored with the current
+    /// WAL position only if larger than the stored one (equal refreshes its timestamp, smaller is a no-op).
+    /// Returns the stored id.
+    public func requestCheckpoint(userID: String, clientID: String?, requestID: Int64) async throws -> Int64 {
+        let key = Self.writeCheckpointKey(userID: userID, clientID: clientID)
+        do {
+            var head = LSN.zero
+            let rows = try await client.query("SELECT pg_current_wal_lsn()::text", logger: logger)
+            for try await text in rows.decode(String.self) { head = LSN(text) ?? .zero }
+            let lsn = head.description
+            let stored = try await client.query(
+                """
+                INSERT INTO \(unescaped: s).write_checkpoints (user_id, lsn, write_checkpoint)
+                VALUES (\(key), \(lsn), \(requestID))
+                ON CONFLICT (user_id) DO UPDATE SET
+                  lsn = CASE WHEN EXCLUDED.write_checkpoint > \(unescaped: s).write_checkpoints.write_checkpoint
+                    THEN EXCLUDED.lsn ELSE \(unescaped: s).write_checkpoints.lsn END,
+                  write_checkpoint = GREATEST(\(unescaped: s).write_checkpoints.write_checkpoint, EXCLUDED.write_checkpoint),
+                  checkpoint_requested_at = CASE
+                    WHEN EXCLUDED.write_checkpoint >= \(unescaped: s).write_checkpoints.write_checkpoint THEN now()
+                    ELSE \(unescaped: s).write_checkpoints.checkpoint_requested_at END
+                RETURNING write_checkpoint
+                """, logger: logger)
+            var value: Int64 = requestID
+            for try await number in stored.decode(Int64.self) { value = number }
+            try await client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
+            return value
+        } catch {
+            throw BucketStorageError.query("store a checkpoint request", error)
+        }
+    }
+}

@@ -132,7 +132,9 @@ struct ConfigBuilder {
             jwksURI: origin + "/api/auth/jwks", jwksKeys: [], publication: "powersync", storageSchema: "powersync",
             audienceDerived: true, jwksURIDerived: true)
         guard let node else { return settings }
-        let known = ["listen", "audience", "jwks_uri", "jwks", "publication", "storage_schema"]
+        let known = [
+            "listen", "audience", "jwks_uri", "jwks", "publication", "storage_schema", "max_connections", "max_buckets",
+        ]
         for (key, _, value) in reader.mapping(node, "sync", known: known) ?? [] {
             let path = "sync.\(key)"
             switch key {
@@ -152,6 +154,10 @@ struct ConfigBuilder {
                     settings.jwksKeys = jwks(value, "\(path).\(key)")
                 }
             case "publication": settings.publication = identifier(value, path) ?? settings.publication
+            case "max_connections", "max_buckets":
+                guard let number = reader.int(value, path) else { continue }
+                if number < 1 { reader.report(value, path, "must be at least 1") }
+                if key == "max_connections" { settings.maxConnections = number } else { settings.maxBuckets = number }
             default: settings.storageSchema = identifier(value, path) ?? settings.storageSchema
             }
         }

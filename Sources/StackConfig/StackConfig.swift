@@ -130,6 +130,10 @@ public struct SyncSettings: Sendable {
     public var audienceDerived: Bool
     /// True when `jwks_uri` was derived rather than written.
     public var jwksURIDerived: Bool
+    /// Concurrent `/sync/stream` connections allowed (`max_connections`, PowerSync's default 200).
+    public var maxConnections = 200
+    /// Buckets one connection may have (`max_buckets`, PowerSync's default 1000).
+    public var maxBuckets = 1000
 
     /// Creates the settings.
     public init(

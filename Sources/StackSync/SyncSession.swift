@@ -1,0 +1,249 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import StackBuckets
+import StackCore
+import StackProtocol
+import StackSyncRules
+
+/// One `/sync/stream` connection: resolves the user's buckets at each checkpoint, sends the checkpoint (or a
+/// diff), the changed buckets' ops in chunks, and the completion lines; `token_expires_in` as keepalive.
+final class SyncSession: Sendable {
+    let service: SyncService
+    let user: SyncUser
+    let request: StreamingSyncRequest
+    let querier: BucketQuerier
+    let events = SessionEvents()
+    let logger: Logger
+
+    init(service: SyncService, user: SyncUser, request: StreamingSyncRequest, querier: BucketQuerier, logger: Logger) {
+        self.service = service
+        self.user = user
+        self.request = request
+        self.querier = querier
+        self.logger = logger
+    }
+
+    /// Ends the stream after the current step (server shutdown).
+    func close() {
+        events.finish()
+    }
+
+    /// The user's buckets at a checkpoint: request-only ones plus those found in the parameter index.
+    func buckets(at checkpoint: StackBuckets.Checkpoint) async throws -> [BucketDescription] {
+        var results: [ParameterLookup: [SQLiteRow]] = [:]
+        let lookups = querier.lookups
+        if !lookups.isEmpty {
+            results = try await service.storage.parameterResults(
+                stream: checkpoint.streamID, lookups: lookups, at: checkpoint.opID)
+        }
+        return querier.resolveBuckets(lookupResults: results)
+    }
+
+    /// Streams until the token expires, the client goes away, the sync rules change or the server stops.
+    func run(writer: inout any ResponseBodyWriter, first: StackBuckets.Checkpoint?) async throws {
+        let events = self.events
+        let storage = service.storage
+        if let first { events.post(first) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await checkpoint in storage.notifier.subscribe() { events.post(checkpoint) }
+            }
+            group.addTask { [self] in try await tick() }
+            defer { group.cancelAll() }
+            var output = LineOutput(limit: service.limits.writeBufferBytes)
+            try await stream(into: &output, writer: &writer)
+            try await output.flush(to: &writer)
+        }
+    }
+
+    private func stream(into output: inout LineOutput, writer: inout any ResponseBodyWriter) async throws {
+        var state = BucketChecksumState()
+        var positions = request.positions.mapValues(\.value)
+        var streamID: Int?
+        while let event = await events.next() {
+            let remaining = secondsUntilExpiry()
+            if remaining <= 0 {
+                output.append(.tokenExpiresIn(0))
+                return
+            }
+            switch event {
+            case .tick:
+                output.append(.tokenExpiresIn(remaining))
+                try await output.flush(to: &writer)
+            case .checkpoint(let checkpoint):
+                if let streamID, checkpoint.streamID != streamID {
+                    logger.info("sync rules changed; ending the stream so the client reconnects")
+                    return
+                }
+                streamID = checkpoint.streamID
+                try await send(checkpoint, state: &state, positions: &positions, output: &output, writer: &writer)
+                try await output.flush(to: &writer)
+            }
+        }
+    }
+
+    private func send(
+        _ checkpoint: StackBuckets.Checkpoint, state: inout BucketChecksumState, positions: inout [String: Int64],
+        output: inout LineOutput, writer: inout any ResponseBodyWriter
+    ) async throws {
+        let buckets = try await buckets(at: checkpoint)
+        let limit = service.limits.maxBucketsPerConnection
+        if buckets.count > limit {
+            throw SyncServiceError.tooManyBuckets(limit: limit, got: buckets.count)
+        }
+        let sums = try await service.cache.checksums(
+            stream: checkpoint.streamID, buckets: buckets.map(\.name), at: checkpoint.opID)
+        let writeCheckpoint = try await service.storage.writeCheckpoint(
+            userID: user.userID, clientID: request.clientID, resolvedAt: checkpoint.lsn)
+        let states = buckets.map { bucket in
+            let sum = sums[bucket.name]
+            return BucketState(
+                name: bucket.name, checksum: sum?.checksum ?? .zero, count: sum?.count ?? 0, priority: bucket.priority)
+        }
+        let plan = state.plan(opID: checkpoint.opID, writeCheckpoint: writeCheckpoint, buckets: states)
+        guard let line = plan.line else { return }
+        for name in plan.removed { positions[name] = nil }
+        output.append(line)
+        var groups: [[BucketState]] = []
+        for bucket in plan.download {
+            if let last = groups.last?.last, last.priority == bucket.priority {
+                groups[groups.count - 1].append(bucket)
+            } else {
+                groups.append([bucket])
+            }
+        }
+        var complete = true
+        for (index, group) in groups.enumerated() {
+            complete =
+                try await download(group, upTo: checkpoint, positions: &positions, output: &output, writer: &writer)
+                && complete
+            if index < groups.count - 1 && complete {
+                output.append(
+                    .partialCheckpointComplete(
+                        PartialCheckpointComplete(lastOpID: OpID(checkpoint.opID), priority: group[0].priority)))
+            }
+        }
+        // A MOVE/CLEAR aiming past this checkpoint means compaction ran mid-download: the next checkpoint completes.
+        if complete {
+            output.append(.checkpointComplete(CheckpointComplete(lastOpID: OpID(checkpoint.opID))))
+        }
+    }
+
+    /// Sends every op after the client's position up to the checkpoint for the buckets of one priority.
+    /// Returns false when an op points past the checkpoint (the checkpoint must not be completed).
+    private func download(
+        _ buckets: [BucketState], upTo checkpoint: StackBuckets.Checkpoint, positions: inout [String: Int64],
+        output: inout LineOutput, writer: inout any ResponseBodyWriter
+    ) async throws -> Bool {
+        let limits = service.limits
+        var queue = buckets.filter { $0.count > 0 && (positions[$0.name] ?? 0) < checkpoint.opID }
+        var complete = true
+        while !queue.isEmpty {
+            // Several small buckets per read, about one chunk of ops in all (counts are upper bounds).
+            var batch: [String: Int64] = [:]
+            var budget = 0
+            while let next = queue.first, batch.isEmpty || budget < limits.opsPerChunk {
+                batch[next.name] = positions[next.name] ?? 0
+                budget += min(Int(next.count), limits.opsPerChunk)
+                queue.removeFirst()
+            }
+            let pages = try await service.storage.ops(
+                stream: checkpoint.streamID, positions: batch, upTo: checkpoint.opID, limit: limits.opsPerChunk)
+            var again: [BucketState] = []
+            for page in pages {
+                var after = batch[page.bucket] ?? 0
+                var chunk: [OplogEntry] = []
+                var bytes = 0
+                for op in page.ops {
+                    if let target = op.targetOp, target > checkpoint.opID { complete = false }
+                    let size = (op.data?.utf8.count ?? 0) + 96
+                    if !chunk.isEmpty && bytes + size > limits.bytesPerChunk {
+                        let next = chunk.last!.opID
+                        output.append(.data(SyncDataBatch(
+                            bucket: page.bucket, after: OpID(after), nextAfter: next, hasMore: true, data: chunk)))
+                        after = next.value
+                        chunk.removeAll(keepingCapacity: true)
+                        bytes = 0
+                        try await output.flushIfFull(to: &writer)
+                    }
+                    chunk.append(Self.entry(op))
+                    bytes += size
+                }
+                guard let last = chunk.last else { continue }
+                output.append(.data(SyncDataBatch(
+                    bucket: page.bucket, after: OpID(after), nextAfter: last.opID, hasMore: page.hasMore, data: chunk)))
+                positions[page.bucket] = last.opID.value
+                try await output.flushIfFull(to: &writer)
+                if page.hasMore, let state = buckets.first(where: { $0.name == page.bucket }) { again.append(state) }
+            }
+            queue.insert(contentsOf: again, at: 0)
+        }
+        return complete
+    }
+
+    static func entry(_ op: BucketOp) -> OplogEntry {
+        OplogEntry(
+            opID: OpID(op.opID), op: StackProtocol.OpType(rawValue: op.op.rawValue) ?? .put, objectType: op.objectType,
+            objectID: op.objectID, data: op.data, checksum: Checksum(op.checksum), subkey: op.subkey)
+    }
+
+    private func secondsUntilExpiry() -> Int {
+        Int(user.expiresAt.timeIntervalSince(service.now()).rounded(.up))
+    }
+
+    /// Posts keepalive ticks: every interval (±10%), once `expiryWarning` before expiry, and at expiry.
+    private func tick() async throws {
+        let limits = service.limits
+        let interval = Double(limits.keepaliveInterval.components.seconds)
+        let warning = Double(limits.expiryWarning.components.seconds)
+        var nextKeepalive = Double.random(in: 0.9...1.1) * interval
+        var warned = false
+        let start = service.now()
+        while true {
+            let elapsed = service.now().timeIntervalSince(start)
+            let untilExpiry = user.expiresAt.timeIntervalSince(start)
+            var deadline = min(nextKeepalive, untilExpiry)
+            if !warned && untilExpiry - warning > elapsed { deadline = min(deadline, untilExpiry - warning) }
+            let wait = max(deadline - elapsed, 0)
+            try await Task.sleep(for: .milliseconds(Int((wait * 1000).rounded(.up))))
+            let now = service.now().timeIntervalSince(start)
+            if now >= untilExpiry {
+                events.postTick()
+                return
+            }
+            if now >= untilExpiry - warning { warned = true }
+            if now >= nextKeepalive { nextKeepalive = now + Double.random(in: 0.9...1.1) * interval }
+            events.postTick()
+        }
+    }
+}
+
+/// NDJSON lines collected and written in large buffers (the socket's backpressure applies on each write).
+struct LineOutput {
+    private var writer: JSONWriter
+    private let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+        writer = JSONWriter(capacity: limit + 4096)
+    }
+
+    mutating func append(_ line: SyncLine) {
+        line.write(to: &writer)
+        writer.newline()
+    }
+
+    mutating func flushIfFull(to body: inout any ResponseBodyWriter) async throws {
+        if writer.bytes.count >= limit { try await flush(to: &body) }
+    }
+
+    mutating func flush(to body: inout any ResponseBodyWriter) async throws {
+        guard !writer.bytes.isEmpty else { return }
+        let buffer = ByteBuffer(bytes: writer.bytes)
+        writer = JSONWriter(capacity: limit + 4096)
+        try await body.write(buffer)
+    }
+}
