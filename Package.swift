@@ -26,6 +26,7 @@ let package = Package(
         .target(
             name: "StackCLI",
             dependencies: [
+                "StackBench",
                 "StackConfig", "StackCore", "StackPostgres", "StackServer", "StackDoctor", "StackAuth",
                 "StackClient", "StackProtocol", "StackBuckets", "StackReplication", "StackSyncRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -136,6 +137,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "StackBench",
+            dependencies: [
+                "CLibPQ", "StackCore", "StackPostgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .target(

@@ -1,0 +1,108 @@
+import Foundation
+import StackCore
+import StackPostgres
+
+/// A real `stack up` child process on its own managed Postgres under `<directory>`, driven by `stack bench`.
+struct BenchStack {
+    /// What `stack up --detach -o json` printed.
+    struct Endpoints: Decodable {
+        var pid: Int32
+        var syncURL: String
+        var uploadURL: String
+        var databaseURL: String
+
+        enum CodingKeys: String, CodingKey {
+            case pid
+            case syncURL = "sync_url"
+            case uploadURL = "upload_url"
+            case databaseURL = "database_url"
+        }
+    }
+
+    static let user = "bench-user"
+    static let kid = "bench-hs256"
+    let configPath: String
+    let endpoints: Endpoints
+    let audience: String
+    let secret: [UInt8]
+    /// Seconds `stack up --detach` took until every component was ready.
+    let startupSeconds: Double
+
+    /// The config the bench runs: one synced table, a per-user bucket, a static HS256 key for its tokens.
+    static func config(directory: String, apiPort: Int, syncPort: Int, secret: [UInt8], maxConnections: Int) -> String {
+        """
+        state_dir: \(directory)
+        postgres:
+          managed:
+            data_dir: \(directory)/postgres
+            database: bench
+        auth:
+          base_url: http://127.0.0.1:\(apiPort)
+          secret: bench-secret-0123456789abcdef0123456789abcdef
+          rate_limit: false
+        api:
+          listen: 127.0.0.1:\(apiPort)
+        sync:
+          listen: 127.0.0.1:\(syncPort)
+          max_connections: \(maxConnections)
+          jwks:
+            keys:
+              - { kty: oct, alg: HS256, kid: \(kid), k: \(BenchToken.base64URL(secret)) }
+        schema:
+          tables:
+            bench_docs:
+              columns:
+                id: { type: text, primary_key: true }
+                owner_id: text
+                title: text
+                content: text
+        sync_rules:
+          bucket_definitions:
+            by_user:
+              parameters: SELECT request.user_id() as user_id
+              data:
+                - SELECT id, title, content FROM bench_docs WHERE owner_id = bucket.user_id
+        """
+    }
+
+    /// Writes the config and starts `stack up --detach`; returns once it is ready.
+    static func start(directory: String, maxConnections: Int) throws -> BenchStack {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let apiPort = try PortProbe.freePort()
+        let syncPort = try PortProbe.freePort()
+        let path = directory + "/stack.yaml"
+        try config(directory: directory, apiPort: apiPort, syncPort: syncPort, secret: secret, maxConnections: maxConnections)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let started = ContinuousClock.now
+        let result = try ProcessRunner.run(selfExecutable(), ["up", "--detach", "--config", path, "-o", "json"])
+        let elapsed = (ContinuousClock.now - started).seconds
+        guard result.status == 0, let start = result.output.firstIndex(of: "{"),
+            let endpoints = try? JSONDecoder().decode(Endpoints.self, from: Data(result.output[start...].utf8))
+        else {
+            throw StackError("STACK-B001", "the bench stack did not start: \(result.output.suffix(2000))")
+        }
+        return BenchStack(
+            configPath: path, endpoints: endpoints, audience: "http://127.0.0.1:\(apiPort)", secret: secret,
+            startupSeconds: elapsed)
+    }
+
+    /// Stops the child (`stack down`).
+    func stop() {
+        _ = try? ProcessRunner.run(Self.selfExecutable(), ["down", "--config", configPath])
+    }
+
+    /// A token for `user`, valid for an hour.
+    func token(user: String = BenchStack.user) -> String {
+        BenchToken.make(sub: user, audience: audience, kid: Self.kid, secret: secret, lifetime: 3600)
+    }
+
+    static func selfExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
