@@ -24,6 +24,41 @@ import Testing
         }
     }
 
+    @Test func concurrentFirstUsesShareOneFetch() async throws {
+        let server = JWKSServer(keys: [TestSigner.rsaA.jwk(kid: "a", alg: "RS256")])
+        try await server.serve { url in
+            let verifier = try makeVerifier(url)
+            let token = TestSigner.rsaA.token(alg: "RS256", kid: "a", payload: clock.claims())
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { try await verifier.verify(token: token).userID }
+                }
+                for try await userID in group { #expect(userID == "user-1") }
+            }
+            #expect(server.requestCount == 1)
+        }
+    }
+
+    @Test func staleKeysAreRefreshedInTheBackground() async throws {
+        let server = JWKSServer(keys: [TestSigner.rsaA.jwk(kid: "a", alg: "RS256")])
+        try await server.serve { url in
+            let verifier = try makeVerifier(url)
+            await verifier.refresh()
+            clock.advance(4 * 60)
+            _ = try await verifier.verify(token: TestSigner.rsaA.token(alg: "RS256", kid: "a", payload: clock.claims()))
+            #expect(server.requestCount == 1)
+            server.setKeys([TestSigner.rsaB.jwk(kid: "b", alg: "RS256")])
+            clock.advance(2 * 60)
+            // Past 5 minutes: this request still uses the cached key and starts a fetch it does not wait for.
+            _ = try await verifier.verify(token: TestSigner.rsaA.token(alg: "RS256", kid: "a", payload: clock.claims()))
+            for _ in 0..<200 where server.requestCount < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(server.requestCount == 2)
+            await verifier.refresh()
+            let old = TestSigner.rsaA.token(alg: "RS256", kid: "a", payload: clock.claims())
+            await expectFailure(verifier, token: old, code: "PSYNC_S2101", message: "Could not find an appropriate key")
+        }
+    }
+
     @Test func rotatedKeyIsPickedUpOnFirstUse() async throws {
         let server = JWKSServer(keys: [TestSigner.rsaA.jwk(kid: "a", alg: "RS256")])
         try await server.serve { url in

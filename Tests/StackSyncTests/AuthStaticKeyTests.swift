@@ -45,6 +45,19 @@ import Testing
         }
     }
 
+    @Test func sha384And512Variants() async throws {
+        let long = TestSigner.hmac(Array(repeating: 7, count: 64))
+        let verifier = try makeVerifier([rsa.jwk(kid: "rsa-any"), long.jwk(kid: "hs-any")])
+        for (signer, alg, kid) in [
+            (rsa, "RS384", "rsa-any"), (rsa, "RS512", "rsa-any"), (long, "HS384", "hs-any"), (long, "HS512", "hs-any"),
+        ] {
+            _ = try await verifier.verify(token: signer.token(alg: alg, kid: kid, payload: clock.claims()))
+        }
+        let pinned = try makeVerifier([rsa.jwk(kid: "rsa-256", alg: "RS256")])
+        let token = rsa.token(alg: "RS512", kid: "rsa-256", payload: clock.claims())
+        await expectFailure(pinned, token: token, code: "PSYNC_S2101", message: "Unexpected token algorithm RS512")
+    }
+
     @Test func kidlessKeyIsTriedByAlgorithm() async throws {
         let verifier = try makeVerifier([ec.jwk(), ed.jwk()])
         _ = try await verifier.verify(token: ec.token(alg: "ES256", payload: clock.claims()))

@@ -22,15 +22,27 @@ enum TestSigner: Sendable {
     static let rsaA = TestSigner.rsa(try! _RSA.Signing.PrivateKey(keySize: .bits2048))
     static let rsaB = TestSigner.rsa(try! _RSA.Signing.PrivateKey(keySize: .bits2048))
 
-    /// The signature over `input` (`.unsigned` gives an empty signature).
-    func sign(_ input: [UInt8]) -> [UInt8] {
+    /// The signature over `input` for `alg` (`.unsigned` gives an empty signature).
+    func sign(_ input: [UInt8], alg: String = "") -> [UInt8] {
         switch self {
         case .rsa(let key):
-            Array(try! key.signature(for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5).rawRepresentation)
-        case .p256(let key): Array(try! key.signature(for: input).rawRepresentation)
-        case .ed25519(let key): Array(try! key.signature(for: input))
-        case .hmac(let secret): Array(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: secret)))
-        case .unsigned: []
+            let signature =
+                switch alg {
+                case "RS384": try! key.signature(for: SHA384.hash(data: input), padding: .insecurePKCS1v1_5)
+                case "RS512": try! key.signature(for: SHA512.hash(data: input), padding: .insecurePKCS1v1_5)
+                default: try! key.signature(for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5)
+                }
+            return Array(signature.rawRepresentation)
+        case .p256(let key): return Array(try! key.signature(for: input).rawRepresentation)
+        case .ed25519(let key): return Array(try! key.signature(for: input))
+        case .hmac(let secret):
+            let key = SymmetricKey(data: secret)
+            switch alg {
+            case "HS384": return Array(HMAC<SHA384>.authenticationCode(for: input, using: key))
+            case "HS512": return Array(HMAC<SHA512>.authenticationCode(for: input, using: key))
+            default: return Array(HMAC<SHA256>.authenticationCode(for: input, using: key))
+            }
+        case .unsigned: return []
         }
     }
 
@@ -80,7 +92,7 @@ enum TestSigner: Sendable {
     /// A compact JWT over arbitrary header and payload values.
     func token(header: [String: JSONValue], payload: JSONValue) -> String {
         let input = b64(json(.object(header))) + "." + b64(json(payload))
-        return input + "." + b64(sign(Array(input.utf8)))
+        return input + "." + b64(sign(Array(input.utf8), alg: header["alg"]?.stringValue ?? ""))
     }
 }
 
