@@ -58,6 +58,20 @@ import Testing
         await expectFailure(pinned, token: token, code: "PSYNC_S2101", message: "Unexpected token algorithm RS512")
     }
 
+    @Test func concurrentFirstUsesAllSeeTheStaticKeys() async throws {
+        let verifier = try allKeys()
+        let tokens = [
+            rsa.token(alg: "RS256", kid: "rsa-1", payload: clock.claims()),
+            secret.token(alg: "HS256", payload: clock.claims()),
+        ]
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<40 {
+                group.addTask { try await verifier.verify(token: tokens[index % 2]).userID }
+            }
+            for try await userID in group { #expect(userID == "user-1") }
+        }
+    }
+
     @Test func kidlessKeyIsTriedByAlgorithm() async throws {
         let verifier = try makeVerifier([ec.jwk(), ed.jwk()])
         _ = try await verifier.verify(token: ec.token(alg: "ES256", payload: clock.claims()))

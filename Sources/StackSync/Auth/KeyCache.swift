@@ -33,8 +33,10 @@ actor KeyCache {
     private let fetcher: JWKSFetcher?
     private let logger: Logger
     private let now: @Sendable () -> Date
-    private var unpreparedStaticKeys: [VerificationKey]?
-    private var staticKeys: [VerificationKey] = []
+    private let unpreparedStaticKeys: [VerificationKey]
+    /// Static keys with their verifiers, made once by the first verification; every concurrent first caller
+    /// awaits the same task.
+    private var staticKeysReady: Task<[VerificationKey], Never>?
     private var remoteKeys: [VerificationKey] = []
     /// When `remoteKeys` were fetched; nil before the first success.
     private var fetchedAt: Date?
@@ -56,7 +58,7 @@ actor KeyCache {
 
     /// The keys to verify with now, starting or awaiting a fetch as the policy above says.
     func snapshot() async -> Snapshot {
-        await prepareStaticKeys()
+        let staticKeys = await preparedStaticKeys()
         guard fetcher != nil else { return Snapshot(keys: staticKeys, fetchError: nil) }
         if isExpired { remoteKeys = [] }
         if wantsRefresh, bucket.allow(now: now()) { startFetch() }
@@ -98,12 +100,16 @@ actor KeyCache {
         return now().timeIntervalSince(lastFetchStart) >= Self.refreshInterval
     }
 
-    private func prepareStaticKeys() async {
-        guard let keys = unpreparedStaticKeys else { return }
-        unpreparedStaticKeys = nil
-        var prepared = [VerificationKey]()
-        for key in keys { prepared.append(await key.prepared()) }
-        staticKeys = prepared
+    private func preparedStaticKeys() async -> [VerificationKey] {
+        if let staticKeysReady { return await staticKeysReady.value }
+        let keys = unpreparedStaticKeys
+        let ready = Task {
+            var prepared = [VerificationKey]()
+            for key in keys { prepared.append(await key.prepared()) }
+            return prepared
+        }
+        staticKeysReady = ready
+        return await ready.value
     }
 
     private func startFetch() {
