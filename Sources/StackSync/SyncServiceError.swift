@@ -57,6 +57,16 @@ public struct SyncServiceError: Error, Sendable, Equatable, CodedError {
     /// `PSYNC_S2106`: no `Authorization: Token|Bearer <jwt>` header.
     public static let noToken = Self(code: "PSYNC_S2106", status: 401, description: "Authentication required")
 
+    /// `PSYNC_S2201`: the auth configuration (`sync.jwks.keys`, `sync.jwks_uri`) is invalid; reported at startup.
+    public static func authConfiguration(_ description: String) -> Self {
+        Self(code: "PSYNC_S2201", status: 500, description: description)
+    }
+
+    /// `PSYNC_S2204`: the JWKS could not be fetched and no known key matched the token.
+    public static func jwksRequestFailed(_ reason: String) -> Self {
+        Self(code: "PSYNC_S2204", status: 401, description: "JWKS request failed: \(reason)")
+    }
+
     // MARK: Service
 
     /// `PSYNC_S2001`: internal error (details go to the log, not the client).
