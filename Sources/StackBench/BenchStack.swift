@@ -72,8 +72,10 @@ struct BenchStack {
         let apiPort = try PortProbe.freePort()
         let syncPort = try PortProbe.freePort()
         let path = directory + "/stack.yaml"
-        try config(directory: directory, apiPort: apiPort, syncPort: syncPort, secret: secret, maxConnections: maxConnections)
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        try config(
+            directory: directory, apiPort: apiPort, syncPort: syncPort, secret: secret, maxConnections: maxConnections
+        )
+        .write(toFile: path, atomically: true, encoding: .utf8)
         let started = ContinuousClock.now
         let result = try ProcessRunner.run(selfExecutable(), ["up", "--detach", "--config", path, "-o", "json"])
         let elapsed = (ContinuousClock.now - started).seconds

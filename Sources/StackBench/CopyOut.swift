@@ -6,7 +6,9 @@ import StackPostgres
 enum CopyOut {
     /// Runs the copy and returns (rows, bytes) received.
     static func run(_ url: DatabaseURL, query: String) throws -> (rows: Int, bytes: Int) {
-        guard let connection = PQconnectdb(url.conninfo()) else { throw StackError("STACK-B002", "libpq: out of memory") }
+        guard let connection = PQconnectdb(url.conninfo()) else {
+            throw StackError("STACK-B002", "libpq: out of memory")
+        }
         defer { PQfinish(connection) }
         guard PQstatus(connection) == CONNECTION_OK else {
             throw StackError("STACK-B002", "cannot connect for COPY: \(String(cString: PQerrorMessage(connection)))")

@@ -80,7 +80,8 @@ public enum StackBenchmark {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             figures += try await PostgresClient.withClient(url, logger: logger) { db in
-                try await replicationAndInitialSync(options, stack: stack, db: db, url: url, http: http, progress: progress)
+                try await replicationAndInitialSync(
+                    options, stack: stack, db: db, url: url, http: http, progress: progress)
                     + fanout(options, stack: stack, db: db, http: http, progress: progress)
             }
             figures += try await idle(options, stack: stack, http: http, progress: progress)
@@ -118,9 +119,11 @@ public enum StackBenchmark {
         let rows = options.rows
         try await db.query("TRUNCATE bench_docs", logger: logger)
         try await db.query("DROP TABLE IF EXISTS bench_plain", logger: logger)
-        try await db.query("CREATE TABLE bench_plain (id text PRIMARY KEY, owner_id text, title text, content text)", logger: logger)
+        try await db.query(
+            "CREATE TABLE bench_plain (id text PRIMARY KEY, owner_id text, title text, content text)", logger: logger)
         let insert =
-            "SELECT 'd' || g, '\(BenchStack.user)', 'title ' || g, repeat(md5(g::text), 6) FROM generate_series(1, \(rows)) g"
+            "SELECT 'd' || g, '\(BenchStack.user)', 'title ' || g, repeat(md5(g::text), 6) "
+            + "FROM generate_series(1, \(rows)) g"
         progress("inserting \(rows) rows into a plain table (baseline), then into the synced table")
         let plainStart = ContinuousClock.now
         try await db.query(PostgresQuery(unsafeSQL: "INSERT INTO bench_plain " + insert), logger: logger)
@@ -149,7 +152,9 @@ public enum StackBenchmark {
             let opPattern = Array(#"{"op_id":""#.utf8)
             var ops = 0
             let syncStart = ContinuousClock.now
-            let bytes = try await RawSyncStream.read(client: http, syncURL: stack.endpoints.syncURL, token: stack.token()) {
+            let bytes = try await RawSyncStream.read(
+                client: http, syncURL: stack.endpoints.syncURL, token: stack.token()
+            ) {
                 line, _ in
                 if RawSyncStream.isLine(line, key: "data") { ops += RawSyncStream.count(opPattern, in: line) }
                 return !RawSyncStream.isLine(line, key: "checkpoint_complete")
@@ -184,7 +189,8 @@ public enum StackBenchmark {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for client in 0..<clients {
                 group.addTask {
-                    _ = try await RawSyncStream.read(client: http, syncURL: stack.endpoints.syncURL, token: token) { line, at in
+                    _ = try await RawSyncStream.read(client: http, syncURL: stack.endpoints.syncURL, token: token) {
+                        line, at in
                         if RawSyncStream.isLine(line, key: "checkpoint_complete") { arrivals.connected(client) }
                         guard RawSyncStream.isLine(line, key: "data") else { return true }
                         var index = line.startIndex
@@ -216,7 +222,9 @@ public enum StackBenchmark {
             arrivals.finish()
             group.cancelAll()
             let sorted = latencies.sorted()
-            func percentile(_ p: Double) -> Double { sorted[Swift.min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+            func percentile(_ p: Double) -> Double {
+                sorted[Swift.min(sorted.count - 1, Int(Double(sorted.count) * p))]
+            }
             return [
                 BenchFigure("fan-out to \(clients) clients: commit to line, p50", [percentile(0.5)], unit: "ms"),
                 BenchFigure("fan-out to \(clients) clients: commit to line, p99", [percentile(0.99)], unit: "ms"),
@@ -237,7 +245,8 @@ public enum StackBenchmark {
             for index in 0..<streams {
                 let token = stack.token(user: "idle-\(index)")
                 group.addTask {
-                    _ = try await RawSyncStream.read(client: http, syncURL: stack.endpoints.syncURL, token: token) { line, _ in
+                    _ = try await RawSyncStream.read(client: http, syncURL: stack.endpoints.syncURL, token: token) {
+                        line, _ in
                         if RawSyncStream.isLine(line, key: "checkpoint_complete") { arrivals.connected(index) }
                         return !arrivals.done
                     }

@@ -33,7 +33,8 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         _ = global.logger()
         let config = try global.loadConfig()
-        var options = BenchOptions(directory: URL(fileURLWithPath: config.stateDir).appendingPathComponent("bench").path)
+        var options = BenchOptions(
+            directory: URL(fileURLWithPath: config.stateDir).appendingPathComponent("bench").path)
         options.rows = rows
         options.idleStreams = streams
         options.fanoutClients = clients
@@ -57,10 +58,12 @@ struct BenchReport: Encodable {
     var figures: [BenchFigure]
 
     static func machine() -> String {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
-        let memory = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
+        let memory =
+            (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
             .split(separator: "\n").first?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         return "\(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), \(memory / 1_048_576) GiB"
     }

@@ -113,7 +113,8 @@ actor ChecksumCache {
                         continue
                     }
                     result[bucket] = Entry(
-                        opID: opID, checksum: base.checksum + Checksum(sum.checksum), count: base.count + Int64(sum.count))
+                        opID: opID, checksum: base.checksum + Checksum(sum.checksum),
+                        count: base.count + Int64(sum.count))
                 } else {
                     result[bucket] = Entry(opID: opID, checksum: Checksum(sum.checksum), count: Int64(sum.count))
                 }

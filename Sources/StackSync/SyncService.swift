@@ -24,7 +24,8 @@ public final class SyncService: Sendable {
 
     /// Creates the service. `rules` nil means no sync rules are configured (streams get `PSYNC_S2302`).
     public init(
-        storage: BucketStorage, rules: SyncRules?, authenticator: any SyncAuthenticator, limits: SyncLimits = SyncLimits(),
+        storage: BucketStorage, rules: SyncRules?, authenticator: any SyncAuthenticator,
+        limits: SyncLimits = SyncLimits(),
         logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.storage = storage
@@ -78,7 +79,9 @@ public final class SyncService: Sendable {
         let body = try Self.decode(
             StreamingSyncRequest.self, from: try await Self.collect(&request), empty: StreamingSyncRequest())
         let parameters = try Self.requestParameters(user: user, body: body)
-        guard acquireConnection() else { throw SyncServiceError.tooManyConnections(limit: limits.maxConcurrentConnections) }
+        guard acquireConnection() else {
+            throw SyncServiceError.tooManyConnections(limit: limits.maxConcurrentConnections)
+        }
         var logger = self.logger
         logger[metadataKey: "sync.user"] = "\(user.userID)"
         if let clientID = body.clientID { logger[metadataKey: "sync.client"] = "\(clientID)" }

@@ -25,7 +25,8 @@ public struct SyncServiceError: Error, Sendable, Equatable, CodedError {
 
     /// The JSON body.
     public var body: ServiceErrorBody {
-        ServiceErrorBody(error: ServiceErrorDetail(name: "PowerSyncError", code: code, status: status, description: description))
+        ServiceErrorBody(
+            error: ServiceErrorDetail(name: "PowerSyncError", code: code, status: status, description: description))
     }
 
     // MARK: Auth (401)
@@ -85,7 +86,9 @@ public struct SyncServiceError: Error, Sendable, Equatable, CodedError {
 
     /// `PSYNC_S2304`: too many concurrent streams.
     public static func tooManyConnections(limit: Int) -> Self {
-        Self(code: "PSYNC_S2304", status: 429, description: "Maximum number of concurrent connections (\(limit)) reached")
+        Self(
+            code: "PSYNC_S2304", status: 429, description: "Maximum number of concurrent connections (\(limit)) reached"
+        )
     }
 
     /// `PSYNC_S2305`: a user resolves to too many buckets.

@@ -162,8 +162,11 @@ final class SyncSession: Sendable {
                     let size = (op.data?.utf8.count ?? 0) + 96
                     if !chunk.isEmpty && bytes + size > limits.bytesPerChunk {
                         let next = chunk.last!.opID
-                        output.append(.data(SyncDataBatch(
-                            bucket: page.bucket, after: OpID(after), nextAfter: next, hasMore: true, data: chunk)))
+                        output.append(
+                            .data(
+                                SyncDataBatch(
+                                    bucket: page.bucket, after: OpID(after), nextAfter: next, hasMore: true, data: chunk
+                                )))
                         after = next.value
                         chunk.removeAll(keepingCapacity: true)
                         bytes = 0
@@ -173,8 +176,11 @@ final class SyncSession: Sendable {
                     bytes += size
                 }
                 guard let last = chunk.last else { continue }
-                output.append(.data(SyncDataBatch(
-                    bucket: page.bucket, after: OpID(after), nextAfter: last.opID, hasMore: page.hasMore, data: chunk)))
+                output.append(
+                    .data(
+                        SyncDataBatch(
+                            bucket: page.bucket, after: OpID(after), nextAfter: last.opID, hasMore: page.hasMore,
+                            data: chunk)))
                 positions[page.bucket] = last.opID.value
                 try await output.flushIfFull(to: &writer)
                 if page.hasMore, let state = buckets.first(where: { $0.name == page.bucket }) { again.append(state) }

@@ -13,7 +13,8 @@ struct ClientSyncTests {
         let result = try await CLI.run(
             ["client", "insert", "documents"] + values + ["--config", stack.config.file, "--device", device])
         #expect(result.status == 0, "\(result.err)")
-        return try #require(result.out.split(separator: "\n").last.map { String($0).trimmingCharacters(in: .whitespaces) })
+        return try #require(
+            result.out.split(separator: "\n").last.map { String($0).trimmingCharacters(in: .whitespaces) })
     }
 
     static func sync(_ stack: TestStack, device: String) async throws -> String {
@@ -33,14 +34,18 @@ struct ClientSyncTests {
     }
 
     static func signIn(_ stack: TestStack, device: String, _ email: String) async throws {
-        let result = try await CLI.client(stack, device: device, "sign-in", "--email", email, "--password", "correct-horse")
+        let result = try await CLI.client(
+            stack, device: device, "sign-in", "--email", email, "--password", "correct-horse")
         #expect(result.status == 0, "\(result.err)")
     }
 
     @Test("two devices of one user converge after concurrent offline edits; another user sees none of it")
     func devicesConverge() async throws {
         try await CLI.withStack { stack in
-            #expect(try await CLI.client(stack, device: "a", "sign-up", "--email", "gus@example.com", "--password", "correct-horse").status == 0)
+            #expect(
+                try await CLI.client(
+                    stack, device: "a", "sign-up", "--email", "gus@example.com", "--password", "correct-horse"
+                ).status == 0)
             try await Self.signIn(stack, device: "b", "gus@example.com")
             let id = try await Self.insert(stack, device: "a", "title=hello", "content=first")
             #expect(try await Self.sync(stack, device: "a").contains("caught up"))
@@ -58,23 +63,34 @@ struct ClientSyncTests {
             }
             _ = try await Self.sync(stack, device: "a")
             for device in ["a", "b"] {
-                #expect(try await Self.documents(stack, device: device)[id]?["title"] as? String == "from-b", "\(device)")
+                #expect(
+                    try await Self.documents(stack, device: device)[id]?["title"] as? String == "from-b", "\(device)")
             }
             let server = try await scalar(stack.database.databaseURL, "SELECT title FROM documents WHERE id = '\(id)'")
             #expect(server == "from-b")
 
             // Another user's device sees none of it.
-            #expect(try await CLI.client(stack, device: "c", "sign-up", "--email", "hal@example.com", "--password", "correct-horse").status == 0)
+            #expect(
+                try await CLI.client(
+                    stack, device: "c", "sign-up", "--email", "hal@example.com", "--password", "correct-horse"
+                ).status == 0)
             _ = try await Self.sync(stack, device: "c")
             #expect(try await Self.documents(stack, device: "c").isEmpty)
 
             // A write on the server reaches the owner's devices only.
-            try await execute(stack.database.databaseURL, "UPDATE documents SET title = 'from-server' WHERE id = '\(id)'")
-            try await eventually { try await Self.sync(stack, device: "b") } until: { _ in true }
+            try await execute(
+                stack.database.databaseURL, "UPDATE documents SET title = 'from-server' WHERE id = '\(id)'")
+            try await eventually {
+                try await Self.sync(stack, device: "b")
+            } until: { _ in
+                true
+            }
             try await eventually {
                 _ = try await Self.sync(stack, device: "b")
                 return try await Self.documents(stack, device: "b")[id]?["title"] as? String
-            } until: { $0 == "from-server" }
+            } until: {
+                $0 == "from-server"
+            }
             _ = try await Self.sync(stack, device: "c")
             #expect(try await Self.documents(stack, device: "c").isEmpty)
 
@@ -87,7 +103,9 @@ struct ClientSyncTests {
             try await eventually {
                 _ = try await Self.sync(stack, device: "b")
                 return try await Self.documents(stack, device: "b")[id]?["deleted_at"]
-            } until: { value in !(value == nil || value is NSNull) }
+            } until: { value in
+                !(value == nil || value is NSNull)
+            }
         }
     }
 }

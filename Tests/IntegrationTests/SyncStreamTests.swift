@@ -67,9 +67,11 @@ import Testing
         do {
             try await Self.sql(
                 stack,
-                "INSERT INTO documents VALUES ('d1', 'first', 'user-a'), ('d2', 'second', 'user-a'), ('d3', 'other', 'user-b')")
+                "INSERT INTO documents VALUES ('d1', 'first', 'user-a'), ('d2', 'second', 'user-a'), "
+                    + "('d3', 'other', 'user-b')")
             try await waitForOps(stack, atLeast: 3)
-            let stream = try await SyncStreamConnection.open(stack.endpoints.syncURL, token: Self.token("user-a", stack: stack))
+            let stream = try await SyncStreamConnection.open(
+                stack.endpoints.syncURL, token: Self.token("user-a", stack: stack))
             #expect(stream.status == 200)
             #expect(stream.headers["content-type"].first == "application/x-ndjson")
             #expect(stream.headers["x-accel-buffering"].first == "no")
@@ -142,7 +144,8 @@ import Testing
             try await Self.sql(stack, "INSERT INTO documents VALUES " + values.joined(separator: ","))
             try await Self.sql(stack, "DELETE FROM documents WHERE id IN ('doc-3', 'doc-4')")
             try await waitForOps(stack, atLeast: 252)
-            let stream = try await SyncStreamConnection.open(stack.endpoints.syncURL, token: Self.token("user-a", stack: stack))
+            let stream = try await SyncStreamConnection.open(
+                stack.endpoints.syncURL, token: Self.token("user-a", stack: stack))
             var model = ClientModel()
             var checked = 0
             for line in try await stream.untilComplete() {
@@ -172,7 +175,8 @@ import Testing
         let stack = try await TestStack.start(yaml: Self.yaml)
         do {
             try await Self.sql(
-                stack, "INSERT INTO documents VALUES ('a1', 'a', 'user-a'), ('b1', 'b', 'user-b'), ('b2', 'b', 'user-b')")
+                stack,
+                "INSERT INTO documents VALUES ('a1', 'a', 'user-a'), ('b1', 'b', 'user-b'), ('b2', 'b', 'user-b')")
             try await waitForOps(stack, atLeast: 3)
             var seen: [String: ClientModel] = [:]
             for user in ["user-a", "user-b"] {
@@ -221,7 +225,9 @@ import Testing
                 request: StreamingSyncRequest(buckets: model.request, clientID: "client-1"))
             let lines = try await third.untilComplete()
             third.close()
-            let sent = lines.flatMap { line -> [OplogEntry] in if case .data(let batch) = line.line { batch.data } else { [] } }
+            let sent = lines.flatMap { line -> [OplogEntry] in
+                if case .data(let batch) = line.line { batch.data } else { [] }
+            }
             #expect(sent.map(\.objectID) == ["d3"])
             for line in lines { model.apply(line.line) }
             #expect(model.duplicates.isEmpty)
@@ -240,10 +246,16 @@ import Testing
             let audience = stack.config.sync.audience[0]
             let cases: [(String, String?, String)] = [
                 ("no token", nil, "PSYNC_S2106"),
-                ("expired", TestTokens.make(sub: "u", audience: audience, lifetime: 300, issuedAgo: 900), "PSYNC_S2103"),
+                (
+                    "expired", TestTokens.make(sub: "u", audience: audience, lifetime: 300, issuedAgo: 900),
+                    "PSYNC_S2103"
+                ),
                 ("wrong audience", TestTokens.make(sub: "u", audience: "https://elsewhere.example"), "PSYNC_S2105"),
                 ("too long", TestTokens.make(sub: "u", audience: audience, lifetime: 90_000), "PSYNC_S2104"),
-                ("bad signature", TestTokens.make(sub: "u", audience: audience, key: Array("wrong".utf8)), "PSYNC_S2102"),
+                (
+                    "bad signature", TestTokens.make(sub: "u", audience: audience, key: Array("wrong".utf8)),
+                    "PSYNC_S2102"
+                ),
                 ("garbage", "not-a-jwt", "PSYNC_S2101"),
             ]
             for (name, token, code) in cases {
@@ -281,7 +293,9 @@ import Testing
             #expect(refused.status == 429)
             #expect(refused.errorBody?.contains("PSYNC_S2304") == true)
             open.removeLast().close()
-            try await eventually { try await SyncStreamConnection.open(stack.endpoints.syncURL, token: token) } until: {
+            try await eventually {
+                try await SyncStreamConnection.open(stack.endpoints.syncURL, token: token)
+            } until: {
                 $0.status == 200
             }.close()
             for stream in open { stream.close() }
@@ -294,7 +308,8 @@ import Testing
                   ('z3', 'g3', 'user-z', 'x')
                 """)
             try await waitForOps(stack, atLeast: 3, in: "bucket_parameters")
-            let many = try await SyncStreamConnection.open(stack.endpoints.syncURL, token: Self.token("user-z", stack: stack))
+            let many = try await SyncStreamConnection.open(
+                stack.endpoints.syncURL, token: Self.token("user-z", stack: stack))
             #expect(many.status == 400)
             #expect(many.errorBody?.contains("PSYNC_S2305") == true)
         } catch {
@@ -307,12 +322,17 @@ import Testing
     /// An open stream ends cleanly when the stack shuts down (no hang, no leaked task).
     @Test func streamEndsOnShutdown() async throws {
         let stack = try await TestStack.start(yaml: Self.yaml)
-        let stream = try await SyncStreamConnection.open(stack.endpoints.syncURL, token: Self.token("user-a", stack: stack))
+        let stream = try await SyncStreamConnection.open(
+            stack.endpoints.syncURL, token: Self.token("user-a", stack: stack))
         _ = try await stream.untilComplete()
         let started = ContinuousClock.now
         try await stack.stop()
         #expect(ContinuousClock.now - started < .seconds(15))
-        try await eventually { stream.hasEnded } until: { $0 }
+        try await eventually {
+            stream.hasEnded
+        } until: {
+            $0
+        }
     }
 
     /// `token_expires_in` warns 20 s before expiry, then says `0` at expiry and the stream ends.
@@ -322,12 +342,17 @@ import Testing
             let token = TestTokens.make(sub: "user-a", audience: stack.config.sync.audience[0], lifetime: 23)
             let stream = try await SyncStreamConnection.open(stack.endpoints.syncURL, token: token)
             let lines = try await stream.read(
-                until: { if case .tokenExpiresIn(0) = $0 { true } else { false } }, timeout: .seconds(40), keepalives: true)
+                until: { if case .tokenExpiresIn(0) = $0 { true } else { false } }, timeout: .seconds(40),
+                keepalives: true)
             let countdown = lines.compactMap { if case .tokenExpiresIn(let seconds) = $0.line { seconds } else { nil } }
             #expect(countdown.count >= 2, "\(countdown)")
             #expect(countdown.first.map { (17...21).contains($0) } == true, "warning 20 s before expiry: \(countdown)")
             #expect(countdown.last == 0)
-            try await eventually { stream.hasEnded } until: { $0 }
+            try await eventually {
+                stream.hasEnded
+            } until: {
+                $0
+            }
         } catch {
             try? await stack.stop()
             throw error
@@ -340,13 +365,19 @@ import Testing
         let stack = try await TestStack.start(yaml: Self.yaml)
         do {
             // A token that expired 50 s ago is still inside the 60 s tolerance: accepted, ends within ~10 s.
-            let token = TestTokens.make(sub: "user-a", audience: stack.config.sync.audience[0], lifetime: 300, issuedAgo: 350)
+            let token = TestTokens.make(
+                sub: "user-a", audience: stack.config.sync.audience[0], lifetime: 300, issuedAgo: 350)
             let stream = try await SyncStreamConnection.open(stack.endpoints.syncURL, token: token)
             #expect(stream.status == 200)
             let lines = try await stream.read(
-                until: { if case .tokenExpiresIn(0) = $0 { true } else { false } }, timeout: .seconds(30), keepalives: true)
+                until: { if case .tokenExpiresIn(0) = $0 { true } else { false } }, timeout: .seconds(30),
+                keepalives: true)
             #expect(lines.last?.text == #"{"token_expires_in":0}"#)
-            try await eventually { stream.hasEnded } until: { $0 }
+            try await eventually {
+                stream.hasEnded
+            } until: {
+                $0
+            }
         } catch {
             try? await stack.stop()
             throw error
@@ -379,7 +410,9 @@ func waitForOps(_ stack: TestStack, atLeast count: Int, in table: String = "buck
               AND (SELECT coalesce(max(last_checkpoint), 0) FROM powersync.replication_streams)
                 >= (SELECT coalesce(max(\(table == "bucket_data" ? "op_id" : "id")), 0) FROM powersync.\(table)))::text
             """)
-    } until: { (value: String?) in value == "t" || value == "true" }
+    } until: { (value: String?) in
+        value == "t" || value == "true"
+    }
 }
 
 /// `GET /write-checkpoint2.json` as a client does.
@@ -395,12 +428,15 @@ func requestWriteCheckpoint(_ stack: TestStack, user: String, clientID: String) 
 
 /// Compares with `Fixtures/sync/<name>`; `STACK_RECORD_GOLDENS=1` rewrites the file instead.
 func compareGolden(_ name: String, _ actual: String) throws {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/sync/\(name)")
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures/sync/\(name)")
     if ProcessInfo.processInfo.environment["STACK_RECORD_GOLDENS"] == "1" {
         try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
         try actual.write(to: path, atomically: true, encoding: .utf8)
         return
     }
     let expected = try String(contentsOf: path, encoding: .utf8)
-    #expect(actual == expected, "transcript differs from \(path.path); rerun with STACK_RECORD_GOLDENS=1 and review the diff")
+    #expect(
+        actual == expected,
+        "transcript differs from \(path.path); rerun with STACK_RECORD_GOLDENS=1 and review the diff")
 }

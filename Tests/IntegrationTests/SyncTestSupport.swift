@@ -29,7 +29,8 @@ enum TestTokens {
         ]
         if let sub { members["sub"] = "\"\(sub)\"" }
         for (name, value) in claims { members[name] = value }
-        let payload = "{" + members.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+        let payload =
+            "{" + members.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
         let head = header ?? #"{"alg":"HS256","kid":"\#(kid)","typ":"JWT"}"#
         let signingInput = base64URL(Array(head.utf8)) + "." + base64URL(Array(payload.utf8))
         let mac = HMAC<SHA256>.authenticationCode(for: Array(signingInput.utf8), using: SymmetricKey(data: key))
@@ -133,7 +134,9 @@ final class SyncStreamConnection: @unchecked Sendable {
     ) async throws -> [ReceivedLine] {
         var lines: [ReceivedLine] = []
         while let line = try await next(timeout: timeout) {
-            if case .tokenExpiresIn = line.line, !keepalives { if stop(line.line) { return lines + [line] } else { continue } }
+            if case .tokenExpiresIn = line.line, !keepalives {
+                if stop(line.line) { return lines + [line] } else { continue }
+            }
             lines.append(line)
             if stop(line.line) { return lines }
         }
@@ -169,7 +172,8 @@ struct ClientModel {
     mutating func apply(_ line: SyncLine) {
         switch line {
         case .checkpoint(let checkpoint):
-            expected = Dictionary(uniqueKeysWithValues: checkpoint.buckets.map { ($0.bucket, ($0.checksum.value, $0.count)) })
+            expected = Dictionary(
+                uniqueKeysWithValues: checkpoint.buckets.map { ($0.bucket, ($0.checksum.value, $0.count)) })
             for bucket in Array(oplog.keys) where expected[bucket] == nil { drop(bucket) }
         case .checkpointDiff(let diff):
             for bucket in diff.updatedBuckets { expected[bucket.bucket] = (bucket.checksum.value, bucket.count) }
@@ -230,7 +234,9 @@ struct ClientModel {
     }
 
     /// Request positions to resume from.
-    var request: [BucketRequest] { positions.sorted { $0.key < $1.key }.map { BucketRequest(name: $0.key, after: $0.value) } }
+    var request: [BucketRequest] {
+        positions.sorted { $0.key < $1.key }.map { BucketRequest(name: $0.key, after: $0.value) }
+    }
 }
 
 /// The op checksum recomputed here, independently of the server's code (PROTOCOL §2.1).
