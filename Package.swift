@@ -186,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "StackSyncTests",
             dependencies: [
-                "StackSync", "StackCore", "StackProtocol",
+                "StackSync", "StackCore", "StackProtocol", "StackBuckets", "StackPGOutput",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

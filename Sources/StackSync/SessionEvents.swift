@@ -4,7 +4,7 @@ import StackBuckets
 /// The wake-ups of one sync connection, coalesced: only the newest checkpoint is kept (a session always
 /// computes the latest state), and a keepalive tick is a flag. Bounded no matter how fast checkpoints come.
 final class SessionEvents: @unchecked Sendable {
-    enum Event: Sendable {
+    enum Event: Sendable, Equatable {
         case checkpoint(StackBuckets.Checkpoint)
         case tick
     }
@@ -36,16 +36,20 @@ final class SessionEvents: @unchecked Sendable {
         }
     }
 
-    /// The next event: a due tick first (it is cheap), then the newest checkpoint; nil when finished.
+    /// The next event: a due tick first (it is cheap), then the newest checkpoint; nil when finished or cancelled.
     func next() async -> Event? {
-        await withCheckedContinuation { continuation in
-            let ready: Event?? = lock.withLock {
-                if let event = take() { return .some(event) }
-                if finished { return .some(nil) }
-                waiter = continuation
-                return .none
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready: Event?? = lock.withLock {
+                    if let event = take() { return .some(event) }
+                    if finished { return .some(nil) }
+                    waiter = continuation
+                    return .none
+                }
+                if let ready { continuation.resume(returning: ready) }
             }
-            if let ready { continuation.resume(returning: ready) }
+        } onCancel: {
+            finish()
         }
     }
 

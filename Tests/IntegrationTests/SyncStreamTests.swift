@@ -239,6 +239,46 @@ import Testing
         try await stack.stop()
     }
 
+    /// Client-chosen checkpoint ids (`/sync/checkpoint-request`): only a larger id advances; the stored one shows up
+    /// as `write_checkpoint` on the stream once replication passes it.
+    @Test func checkpointRequestIDs() async throws {
+        let stack = try await TestStack.start(yaml: Self.yaml)
+        do {
+            let token = Self.token("user-a", stack: stack)
+            func request(_ id: String) async throws -> (Int, String) {
+                let response = try await HTTPTestClient.send(
+                    "POST", stack.endpoints.syncURL + "/sync/checkpoint-request",
+                    headers: [("Authorization", "Token " + token), ("Content-Type", "application/json")],
+                    body: Data(#"{"client_id":"client-9","checkpoint_request_id":\#(id)}"#.utf8))
+                return (response.status, String(decoding: response.body, as: UTF8.self))
+            }
+            #expect(try await request(#""5""#) == (200, #"{"data":{"checkpoint_request_id":"5"}}"#))
+            #expect(try await request("3") == (200, #"{"data":{"checkpoint_request_id":"5"}}"#))
+            #expect(try await request("0").0 == 400)
+            #expect(try await request(#""x""#).0 == 400)
+            let stream = try await SyncStreamConnection.open(
+                stack.endpoints.syncURL, token: token, request: StreamingSyncRequest(clientID: "client-9"))
+            let lines = try await stream.read(until: { line in
+                switch line {
+                case .checkpoint(let checkpoint): checkpoint.writeCheckpoint == OpID(5)
+                case .checkpointDiff(let diff): diff.writeCheckpoint == OpID(5)
+                default: false
+                }
+            })
+            #expect(!lines.isEmpty)
+            stream.close()
+            // Without a token: 401 in PowerSync's shape.
+            let anonymous = try await HTTPTestClient.send(
+                "GET", stack.endpoints.syncURL + "/write-checkpoint2.json?client_id=x", headers: [], body: nil)
+            #expect(anonymous.status == 401)
+            #expect(String(decoding: anonymous.body, as: UTF8.self).contains("PSYNC_S2106"))
+        } catch {
+            try? await stack.stop()
+            throw error
+        }
+        try await stack.stop()
+    }
+
     /// Auth failures over HTTP: PowerSync's status, code and body shape; no token text in the body.
     @Test func authFailuresAreRejectedBeforeStreaming() async throws {
         let stack = try await TestStack.start(yaml: Self.yaml)
