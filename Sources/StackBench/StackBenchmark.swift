@@ -79,12 +79,16 @@ public enum StackBenchmark {
         configuration.timeout = .init(connect: .seconds(10), read: .hours(1))
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
+            // Idle streams first, on a fresh server: the later throughput runs leave allocator caches behind.
+            figures += try await idle(options, stack: stack, http: http, progress: progress)
             figures += try await PostgresClient.withClient(url, logger: logger) { db in
                 try await replicationAndInitialSync(
                     options, stack: stack, db: db, url: url, http: http, progress: progress)
                     + fanout(options, stack: stack, db: db, http: http, progress: progress)
             }
-            figures += try await idle(options, stack: stack, http: http, progress: progress)
+            let after = try ProcessSample.take(pid: stack.endpoints.pid)
+            figures.append(
+                BenchFigure("server RSS after all figures", [Double(after.residentBytes) / 1_048_576], unit: "MiB"))
         } catch {
             try? await http.shutdown()
             throw error
