@@ -139,10 +139,13 @@ final class SyncSession: Sendable {
         output: inout LineOutput, writer: inout any ResponseBodyWriter
     ) async throws -> Bool {
         let limits = service.limits
+        let storage = service.storage
+        let byName = Dictionary(buckets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var queue = buckets.filter { $0.count > 0 && (positions[$0.name] ?? 0) < checkpoint.opID }
         var complete = true
-        while !queue.isEmpty {
-            // Several small buckets per read, about one chunk of ops in all (counts are upper bounds).
+
+        // Several small buckets per read, about one chunk of ops in all (counts are upper bounds).
+        func nextBatch(_ positions: [String: Int64]) -> [String: Int64] {
             var batch: [String: Int64] = [:]
             var budget = 0
             while let next = queue.first, batch.isEmpty || budget < limits.opsPerChunk {
@@ -150,42 +153,71 @@ final class SyncSession: Sendable {
                 budget += min(Int(next.count), limits.opsPerChunk)
                 queue.removeFirst()
             }
-            let pages = try await service.storage.ops(
-                stream: checkpoint.streamID, positions: batch, upTo: checkpoint.opID, limit: limits.opsPerChunk)
-            var again: [BucketState] = []
-            for page in pages {
-                var after = batch[page.bucket] ?? 0
-                var chunk: [OplogEntry] = []
-                var bytes = 0
-                for op in page.ops {
-                    if let target = op.targetOp, target > checkpoint.opID { complete = false }
-                    let size = (op.data?.utf8.count ?? 0) + 96
-                    if !chunk.isEmpty && bytes + size > limits.bytesPerChunk {
-                        let next = chunk.last!.opID
-                        output.append(
-                            .data(
-                                SyncDataBatch(
-                                    bucket: page.bucket, after: OpID(after), nextAfter: next, hasMore: true, data: chunk
-                                )))
-                        after = next.value
-                        chunk.removeAll(keepingCapacity: true)
-                        bytes = 0
-                        try await output.flushIfFull(to: &writer)
-                    }
-                    chunk.append(Self.entry(op))
-                    bytes += size
+            return batch
+        }
+
+        // The next page is read while the current one is encoded and written (Postgres and Swift overlap).
+        try await withThrowingTaskGroup(of: ([String: Int64], [BucketOps]).self) { group in
+            func fetch(_ batch: [String: Int64]) {
+                guard !batch.isEmpty else { return }
+                group.addTask {
+                    let pages = try await storage.ops(
+                        stream: checkpoint.streamID, positions: batch, upTo: checkpoint.opID,
+                        limit: limits.opsPerChunk)
+                    return (batch, pages)
                 }
-                guard let last = chunk.last else { continue }
-                output.append(
-                    .data(
-                        SyncDataBatch(
-                            bucket: page.bucket, after: OpID(after), nextAfter: last.opID, hasMore: page.hasMore,
-                            data: chunk)))
-                positions[page.bucket] = last.opID.value
-                try await output.flushIfFull(to: &writer)
-                if page.hasMore, let state = buckets.first(where: { $0.name == page.bucket }) { again.append(state) }
             }
-            queue.insert(contentsOf: again, at: 0)
+            fetch(nextBatch(positions))
+            while let (batch, pages) = try await group.next() {
+                var again: [BucketState] = []
+                for page in pages {
+                    guard let last = page.ops.last else { continue }
+                    positions[page.bucket] = last.opID
+                    if page.hasMore, let state = byName[page.bucket] { again.append(state) }
+                }
+                queue.insert(contentsOf: again, at: 0)
+                fetch(nextBatch(positions))
+                for page in pages {
+                    if !write(page, after: batch[page.bucket] ?? 0, upTo: checkpoint, into: &output) {
+                        complete = false
+                    }
+                    try await output.flushIfFull(to: &writer)
+                }
+            }
+        }
+        return complete
+    }
+
+    /// Appends a page of one bucket as `data` lines of at most `bytesPerChunk` of row data each. Returns false when
+    /// an op points past the checkpoint.
+    private func write(
+        _ page: BucketOps, after start: Int64, upTo checkpoint: StackBuckets.Checkpoint, into output: inout LineOutput
+    ) -> Bool {
+        let limit = service.limits.bytesPerChunk
+        var complete = true
+        var after = start
+        var chunk: [OplogEntry] = []
+        chunk.reserveCapacity(page.ops.count)
+        var bytes = 0
+        for op in page.ops {
+            if let target = op.targetOp, target > checkpoint.opID { complete = false }
+            let size = (op.data?.utf8.count ?? 0) + 96
+            if !chunk.isEmpty && bytes + size > limit {
+                let next = chunk.last!.opID
+                output.append(
+                    .data(SyncDataBatch(bucket: page.bucket, after: OpID(after), nextAfter: next, hasMore: true, data: chunk)))
+                after = next.value
+                chunk.removeAll(keepingCapacity: true)
+                bytes = 0
+            }
+            chunk.append(Self.entry(op))
+            bytes += size
+        }
+        if let last = chunk.last {
+            output.append(
+                .data(
+                    SyncDataBatch(
+                        bucket: page.bucket, after: OpID(after), nextAfter: last.opID, hasMore: page.hasMore, data: chunk)))
         }
         return complete
     }

@@ -170,6 +170,51 @@ import Testing
         try await stack.stop()
     }
 
+    /// A download larger than one page: `data` lines of at most 1000 ops and about 1 MiB, each continuing where the
+    /// previous ended (`after` = previous `next_after`), `has_more` until the last, every op once.
+    @Test func largeDownloadIsChunkedAndContinuous() async throws {
+        let stack = try await TestStack.start(yaml: Self.yaml)
+        do {
+            try await Self.sql(
+                stack,
+                """
+                INSERT INTO documents SELECT 'big-' || g, repeat(md5(g::text), CASE WHEN g % 50 = 0 THEN 2000 ELSE 4 END),
+                  'user-a' FROM generate_series(1, 2600) g
+                """)
+            try await waitForOps(stack, atLeast: 2600)
+            let stream = try await SyncStreamConnection.open(
+                stack.endpoints.syncURL, token: Self.token("user-a", stack: stack))
+            var model = ClientModel()
+            var batches: [SyncDataBatch] = []
+            var largest = 0
+            for line in try await stream.untilComplete() {
+                model.apply(line.line)
+                if case .data(let batch) = line.line {
+                    batches.append(batch)
+                    largest = max(largest, line.text.utf8.count)
+                }
+            }
+            stream.close()
+            #expect(batches.count >= 3)
+            #expect(batches.allSatisfy { $0.data.count <= 1000 })
+            #expect(largest < 1_300_000, "a data line is \(largest) bytes")
+            #expect(batches.contains { $0.hasMore && $0.data.count < 1000 }, "no line was cut by size")
+            for (previous, next) in zip(batches, batches.dropFirst()) {
+                #expect(next.after == previous.nextAfter)
+                #expect(previous.hasMore)
+            }
+            #expect(batches.last?.hasMore == false)
+            #expect(batches.first?.after == OpID(0))
+            #expect(model.duplicates.isEmpty)
+            #expect(model.mismatches.isEmpty)
+            #expect(model.rows("1#user_docs[\"user-a\"]").count == 2600)
+        } catch {
+            try? await stack.stop()
+            throw error
+        }
+        try await stack.stop()
+    }
+
     /// Two users see only their own buckets and rows.
     @Test func usersSeeOnlyTheirOwnBuckets() async throws {
         let stack = try await TestStack.start(yaml: Self.yaml)
