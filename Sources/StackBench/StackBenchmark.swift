@@ -189,7 +189,9 @@ public enum StackBenchmark {
         let commits = options.fanoutCommits
         progress("fan-out: \(clients) clients of one user, \(commits) commits")
         let arrivals = ArrivalBoard(commits: commits, clients: clients)
-        let marker = Array(#""object_id":"fan-"#.utf8)
+        // Ids unique to this run: a reused bench database still holds the rows of earlier runs.
+        let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let marker = Array(#""object_id":"fan-\#(run)-"#.utf8)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for client in 0..<clients {
                 group.addTask {
@@ -216,11 +218,12 @@ public enum StackBenchmark {
             try await arrivals.waitConnected(timeout: .seconds(60))
             var latencies: [Double] = []
             for commit in 0..<commits {
+                // From the moment the autocommit INSERT is sent (its round trip is included) to each client's line.
+                let sent = ContinuousClock.now
                 try await db.query(
-                    "INSERT INTO bench_docs VALUES (\("fan-\(commit)"), \(user), 'fan', 'x')", logger: logger)
-                let committed = ContinuousClock.now
+                    "INSERT INTO bench_docs VALUES (\("fan-\(run)-\(commit)"), \(user), 'fan', 'x')", logger: logger)
                 let received = try await arrivals.wait(commit: commit, timeout: .seconds(10))
-                latencies += received.map { Swift.max(0, ($0 - committed).seconds * 1000) }
+                latencies += received.map { ($0 - sent).seconds * 1000 }
                 try await Task.sleep(for: .milliseconds(20))
             }
             arrivals.finish()
@@ -230,8 +233,8 @@ public enum StackBenchmark {
                 sorted[Swift.min(sorted.count - 1, Int(Double(sorted.count) * p))]
             }
             return [
-                BenchFigure("fan-out to \(clients) clients: commit to line, p50", [percentile(0.5)], unit: "ms"),
-                BenchFigure("fan-out to \(clients) clients: commit to line, p99", [percentile(0.99)], unit: "ms"),
+                BenchFigure("fan-out to \(clients) clients: INSERT sent to line received, p50", [percentile(0.5)], unit: "ms"),
+                BenchFigure("fan-out to \(clients) clients: INSERT sent to line received, p99", [percentile(0.99)], unit: "ms"),
             ]
         }
     }
