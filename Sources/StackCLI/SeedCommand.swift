@@ -113,7 +113,8 @@ struct SeedCommand: AsyncParsableCommand {
         Console.out("next:")
         if !running { Console.out("  stack up\(configFlag) --detach") }
         Console.out(
-            "  stack client sign-in\(configFlag) --email \(first.email) --password \(Console.shellQuoted(first.password))")
+            "  stack client sign-in\(configFlag) --email \(first.email) --password \(Console.shellQuoted(first.password))"
+        )
         Console.out("  stack client sync\(configFlag)")
     }
 }

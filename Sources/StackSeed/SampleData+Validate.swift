@@ -9,7 +9,9 @@ extension SampleData {
             for key in user.projects where projects[key] == nil {
                 problems.append("\(user.email) uses project '\(key)', which projects.json does not define")
             }
-            if Set(user.projects).count != user.projects.count { problems.append("\(user.email) lists a project twice") }
+            if Set(user.projects).count != user.projects.count {
+                problems.append("\(user.email) lists a project twice")
+            }
             if let key = user.groups, groups[key] == nil {
                 problems.append("\(user.email) uses groups '\(key)', which groups.json does not define")
             }

@@ -18,7 +18,7 @@ public struct SeedGenerator: Sendable {
     private let text: SeedText
 
     /// A generator of `scale` times the templated documents, in chunks of `documentsPerChunk` documents.
-    public init(data: SampleData, scale: Int = 1, documentsPerChunk: Int = 500) {
+    public init(data: SampleData, scale: Int = 1, documentsPerChunk: Int = 1000) {
         self.data = data
         self.scale = scale
         self.documentsPerChunk = max(1, documentsPerChunk)

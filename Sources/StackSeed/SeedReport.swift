@@ -28,12 +28,13 @@ public struct SeedReport: Sendable, Codable {
     public var rowsPerSecond: Int
 
     /// True when the run changed nothing: every user and row was already there.
-    public var nothingChanged: Bool { inserted == 0 && !users.contains(where: \.created) && resetTables.isEmpty }
+    public var nothingChanged: Bool
 
     enum CodingKeys: String, CodingKey {
         case users, tables, inserted, existing, scale, seconds
         case resetTables = "reset_tables"
         case rowsPerSecond = "rows_per_second"
+        case nothingChanged = "nothing_changed"
     }
 }
 

@@ -60,7 +60,7 @@ struct SeedReset {
                 WHERE slot_name::text = ANY(\(slots)) AND NOT active
                 """, logger: logger)
         }
-        logger.notice("seed reset done", metadata: ["seed.tables": "\(tables.count)", "seed.slots": "\(slots.count)"])
+        logger.info("seed reset done", metadata: ["seed.tables": "\(tables.count)", "seed.slots": "\(slots.count)"])
         return tables
     }
 

@@ -45,9 +45,10 @@ struct SeedUsers {
         for sample in users {
             let email = try EmailAddress(sample.email).normalized
             if let found = try await service.store.findUser(email: email) {
-                let matches = try await found.passwordHash.asyncMap {
-                    try await PasswordHasher().verify(sample.password, against: $0)
-                } ?? false
+                let matches =
+                    try await found.passwordHash.asyncMap {
+                        try await PasswordHasher().verify(sample.password, against: $0)
+                    } ?? false
                 seeded.append(
                     SeededUser(
                         name: found.user.name, email: email, password: sample.password, id: found.user.id,

@@ -39,7 +39,8 @@ public struct Seeder: Sendable {
     let logger: Logger
 
     /// A seeder of `data` into the database of `config` reached through `client` (which must be running).
-    public init(config: StackConfig, data: SampleData, auth: AuthConfiguration, client: PostgresClient, logger: Logger) {
+    public init(config: StackConfig, data: SampleData, auth: AuthConfiguration, client: PostgresClient, logger: Logger)
+    {
         self.config = config
         self.data = data
         self.auth = auth
@@ -84,16 +85,25 @@ public struct Seeder: Sendable {
         var outcomes: [String: SeedWriter.Outcome] = [:]
         var done = 0
         let started = ContinuousClock.now
-        for (index, sample) in data.users.enumerated() {
-            for item in generator.workItems(for: sample) {
-                let chunk = generator.rows(for: item, user: sample, userIndex: index, ownerID: users[index].id)
-                for (table, outcome) in try await writer.write(chunk) {
-                    outcomes[table, default: .init()].inserted += outcome.inserted
-                    outcomes[table, default: .init()].existing += outcome.existing
-                    done += outcome.inserted + outcome.existing
-                }
-                progress(SeedProgress(done: done, total: total))
+        let work = data.users.indices.flatMap { index in
+            generator.workItems(for: data.users[index]).map { (index, $0) }
+        }
+        func generate(_ position: Int) -> [SeedRows] {
+            let (index, item) = work[position]
+            return generator.rows(for: item, user: data.users[index], userIndex: index, ownerID: users[index].id)
+        }
+        // A two-stage pipeline: Postgres inserts chunk n while this task generates chunk n + 1.
+        var next = work.isEmpty ? [] : generate(0)
+        for position in work.indices {
+            let chunk = next
+            async let written = writer.write(chunk)
+            if position + 1 < work.count { next = generate(position + 1) }
+            for (table, outcome) in try await written {
+                outcomes[table, default: .init()].inserted += outcome.inserted
+                outcomes[table, default: .init()].existing += outcome.existing
+                done += outcome.inserted + outcome.existing
             }
+            progress(SeedProgress(done: done, total: total))
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -106,6 +116,7 @@ public struct Seeder: Sendable {
         return SeedReport(
             users: users, tables: tables, inserted: inserted, existing: tables.map(\.existing).reduce(0, +),
             scale: options.scale, resetTables: resetTables, seconds: seconds,
-            rowsPerSecond: seconds > 0 ? Int(Double(inserted) / seconds) : 0)
+            rowsPerSecond: seconds > 0 ? Int(Double(inserted) / seconds) : 0,
+            nothingChanged: inserted == 0 && !users.contains(where: \.created) && resetTables.isEmpty)
     }
 }

@@ -59,7 +59,9 @@ private func count(_ url: DatabaseURL, _ sql: String) async throws -> Int {
 
 @Suite("stack seed")
 struct SeedTests {
-    @Test("seed: ≥3 users sign in over HTTP, ≥1,000 owned documents, TOASTed large documents, every synced table filled; second run inserts nothing; reset refuses while replicating")
+    @Test(
+        "seed: ≥3 users sign in over HTTP, ≥1,000 owned documents, TOASTed large documents, every synced table filled; second run inserts nothing; reset refuses while replicating"
+    )
     func seedsThroughRealPaths() async throws {
         let stack = try await TestStack.start(yaml: seedAppYAML)
         let url = stack.database.databaseURL
@@ -186,6 +188,9 @@ struct SeedTests {
         #expect(first.count == second.count && first == second)
         let total = SeedGenerator(data: data).rowCounts().values.reduce(0, +)
         #expect(first.count == total, "ids are unique across users and tables")
+        // Ids are SHA-256 name-based UUIDs of email/table/key (sample-data/README.md), pinned here.
+        #expect(first["8c8500d1-5585-8deb-a392-c1e07b4f0476"]?[1] == "Notebook")
+        #expect(first["a0557a12-5af8-8227-83fc-bbcd57b663c7"]?[1] == "Letter 8 to Augustus De Morgan")
         let ids = Array(first.keys)
         #expect(ids.allSatisfy { UUID(uuidString: $0) != nil && $0.dropFirst(14).first == "8" }, "UUID version 8")
     }
@@ -193,7 +198,9 @@ struct SeedTests {
 
 @Suite("stack seed CLI")
 struct SeedCLITests {
-    @Test("seed --help, bad options exit non-zero with a message; a real run prints JSON, then refuses --reset, then has nothing to do")
+    @Test(
+        "seed --help, bad options exit non-zero with a message; a real run prints JSON, then refuses --reset, then has nothing to do"
+    )
     func cli() async throws {
         let help = try await runStack(["seed", "--help"])
         #expect(help.status == 0 && help.out.contains("--scale") && help.out.contains("--reset"))
