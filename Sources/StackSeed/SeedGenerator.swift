@@ -44,31 +44,59 @@ public struct SeedGenerator: Sendable {
         return items
     }
 
-    /// Rows per table for all users, without generating any text.
+    /// Rows per table for all users, counted without generating them (same rules as `rows(for:…)`).
     public func rowCounts() -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for (index, user) in data.users.enumerated() {
-            for item in workItems(for: user) {
-                for rows in self.rows(for: item, user: user, userIndex: index, ownerID: "", withContent: false) {
-                    counts[rows.table, default: 0] += rows.rows.count
+        var counts = Dictionary(uniqueKeysWithValues: SeedTables.all.map { ($0.table, 0) })
+        for user in data.users {
+            let tree = user.groups.flatMap { data.groups[$0] }.map(GroupTree.init(root:))
+            let leaves = tree?.leaves ?? []
+            counts["projects"]! += user.projects.count
+            counts["groups"]! += tree?.groups.count ?? 0
+            counts["group_hierarchy"]! += tree?.edges.count ?? 0
+            for (index, key) in user.projects.enumerated() {
+                let project = data.projects[key]!
+                if let template = project.documents {
+                    let total = template.count * scale
+                    counts["documents"]! += total
+                    for n in 0..<total {
+                        counts["document_versions"]! += Self.versionCount(template, n)
+                        counts["document_groups"]! += Self.groupPaths(n, project: index, leaves: leaves).count
+                    }
+                }
+                for large in project.largeDocuments ?? [] {
+                    counts["documents"]! += 1
+                    counts["document_versions"]! += max(1, large.versions ?? 1)
+                    counts["document_groups"]! += leaves.isEmpty ? 0 : 1
                 }
             }
         }
         return counts
     }
 
-    /// The rows of one work item, owned by `ownerID`. `withContent: false` leaves document text empty (counting).
+    /// Document n has 1 + n % versions versions.
+    private static func versionCount(_ template: DocumentTemplate, _ n: Int) -> Int { 1 + n % template.versions }
+
+    /// The groups document n of the user's project `project` is filed in: a leaf, rotating; every fourth
+    /// document also in the leaf's parent.
+    private static func groupPaths(_ n: Int, project: Int, leaves: [GroupTree.Group]) -> [String] {
+        guard !leaves.isEmpty else { return [] }
+        let leaf = leaves[(n + project) % leaves.count]
+        if n % 4 == 0, let parent = leaf.parentPath { return [leaf.path, parent] }
+        return [leaf.path]
+    }
+
+    /// The rows of one work item, owned by `ownerID`.
     public func rows(
-        for item: WorkItem, user: SampleUser, userIndex: Int, ownerID: String, withContent: Bool = true
+        for item: WorkItem, user: SampleUser, userIndex: Int, ownerID: String
     ) -> [SeedRows] {
         let context = UserContext(user: user, userIndex: userIndex, ownerID: ownerID, data: data)
         switch item {
         case .structure:
             return structure(context)
         case .documents(let project, let range):
-            return documents(context, project: project, range: range, withContent: withContent)
+            return documents(context, project: project, range: range)
         case .largeDocuments(let project):
-            return largeDocuments(context, project: project, withContent: withContent)
+            return largeDocuments(context, project: project)
         }
     }
 
@@ -99,7 +127,7 @@ public struct SeedGenerator: Sendable {
         return [projects, groups, hierarchy]
     }
 
-    private func documents(_ context: UserContext, project: Int, range: Range<Int>, withContent: Bool) -> [SeedRows] {
+    private func documents(_ context: UserContext, project: Int, range: Range<Int>) -> [SeedRows] {
         let key = context.user.projects[project]
         let template = data.projects[key]!.documents!
         var output = DocumentRows()
@@ -107,37 +135,28 @@ public struct SeedGenerator: Sendable {
             let documentKey = "\(key)/\(n)"
             var random = SeedRandom(context.user.email + "/documents/" + documentKey)
             let paragraphCount = random.int(template.paragraphs[0]...template.paragraphs[1])
-            let paragraphs = withContent ? text.paragraphs(paragraphCount, using: &random) : []
+            let paragraphs = text.paragraphs(paragraphCount, using: &random)
             let untitled = (template.untitledEvery ?? 0) > 0 && (n + 1) % template.untitledEvery! == 0
             let created = context.projectCreated(project) + 3600 + n * 41 * 60
             let updated = created + (n % 7) * 53 * 60
             let deleted = (template.deletedEvery ?? 0) > 0 && (n + 1) % template.deletedEvery! == 0
-            let leaves = context.tree?.leaves ?? []
-            var groupPaths: [String] = []
-            if !leaves.isEmpty {
-                let leaf = leaves[(n + project) % leaves.count]
-                groupPaths.append(leaf.path)
-                // Every fourth document is also filed under the leaf's parent group.
-                if n % 4 == 0, let parent = leaf.parentPath { groupPaths.append(parent) }
-            }
+            let groupPaths = Self.groupPaths(n, project: project, leaves: context.tree?.leaves ?? [])
             output.add(
                 context, key: documentKey, projectKey: key,
                 title: untitled ? nil : title(template, n: n), sections: paragraphs,
-                versionCount: 1 + n % template.versions, created: created, updated: updated,
+                versionCount: Self.versionCount(template, n), created: created, updated: updated,
                 deleted: deleted ? updated + 7200 : nil, groupPaths: groupPaths)
         }
         return output.all
     }
 
-    private func largeDocuments(_ context: UserContext, project: Int, withContent: Bool) -> [SeedRows] {
+    private func largeDocuments(_ context: UserContext, project: Int) -> [SeedRows] {
         let key = context.user.projects[project]
         var output = DocumentRows()
         for (index, template) in (data.projects[key]!.largeDocuments ?? []).enumerated() {
             let documentKey = "\(key)/large/\(index)"
             var random = SeedRandom(context.user.email + "/documents/" + documentKey)
-            let sections =
-                withContent
-                ? text.largeSections(bytes: template.kilobytes * 1024, title: template.title, using: &random) : []
+            let sections = text.largeSections(bytes: template.kilobytes * 1024, title: template.title, using: &random)
             let created = context.projectCreated(project) + 1800 + index * 3600
             let leaves = context.tree?.leaves ?? []
             output.add(

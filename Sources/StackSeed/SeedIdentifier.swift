@@ -5,16 +5,22 @@ import Foundation
 enum SeedIdentifier {
     /// A UUID (RFC 9562 version 8, name-based on SHA-256) for `name`, e.g. `ada@example.com/documents/letters/7`.
     static func uuid(_ name: String) -> String {
-        var bytes = Array(SHA256.hash(data: Data(("stack-seed:" + name).utf8)).prefix(16))
+        let digest = SHA256.hash(data: Data(("stack-seed:" + name).utf8))
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for (index, byte) in digest.prefix(16).enumerated() { bytes[index] = byte }
         bytes[6] = (bytes[6] & 0x0F) | 0x80
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
-        let characters = Array(hex)
-        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// A seed for `SeedRandom` derived from `name`.
     static func seed(_ name: String) -> UInt64 {

@@ -17,12 +17,28 @@ enum SeedTime {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).000Z"
+        var text = [UInt8]()
+        text.reserveCapacity(24)
+        append(year, width: 4, to: &text, then: "-")
+        append(month, width: 2, to: &text, then: "-")
+        append(day, width: 2, to: &text, then: "T")
+        append(secondOfDay / 3600, width: 2, to: &text, then: ":")
+        append(secondOfDay / 60 % 60, width: 2, to: &text, then: ":")
+        append(secondOfDay % 60, width: 2, to: &text, then: ".")
+        text += Array("000Z".utf8)
+        return String(decoding: text, as: UTF8.self)
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    /// Appends `value` zero-padded to `width` digits (years past 9999 keep all digits), then `separator`.
+    private static func append(_ value: Int, width: Int, to text: inout [UInt8], then separator: Unicode.Scalar) {
+        var digits: [UInt8] = []
+        var rest = value
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        while digits.count < width { digits.append(UInt8(ascii: "0")) }
+        text += digits.reversed()
+        text.append(UInt8(ascii: separator))
     }
 }
