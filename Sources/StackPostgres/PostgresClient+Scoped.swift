@@ -10,7 +10,8 @@ extension PostgresClient {
     ) async throws -> Result {
         let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            // Wait until the run task has started, or the first query may log "run() hasn't been called yet".
+            // Wait until the run task has started: an immediate first query would usually log "run() hasn't been
+            // called yet" (harmless: the lease waits for run()). Narrows the race; PostgresNIO offers no ready signal.
             let (started, signal) = AsyncStream<Void>.makeStream()
             group.addTask {
                 signal.finish()
