@@ -28,7 +28,7 @@ let package = Package(
             dependencies: [
                 "StackBench",
                 "StackConfig", "StackCore", "StackPostgres", "StackServer", "StackDoctor", "StackAuth",
-                "StackClient", "StackProtocol", "StackBuckets", "StackReplication", "StackSyncRules",
+                "StackClient", "StackProtocol", "StackBuckets", "StackReplication", "StackSyncRules", "StackSeed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -85,6 +85,15 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "StackSeed",
+            dependencies: [
+                "StackAuth", "StackConfig", "StackCore", "StackPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -211,7 +220,7 @@ let package = Package(
             dependencies: [
                 "StackCLI", "StackConfig", "StackCore", "StackDoctor", "StackPostgres", "StackServer", "StackTesting",
                 "StackAuth", "StackUpload", "StackBuckets", "StackPGOutput", "StackReplication", "StackSyncRules",
-                "StackSync", "StackProtocol",
+                "StackSync", "StackProtocol", "StackSeed",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -82,7 +82,7 @@ struct BenchStack {
         guard result.status == 0, let start = result.output.firstIndex(of: "{"),
             let endpoints = try? JSONDecoder().decode(Endpoints.self, from: Data(result.output[start...].utf8))
         else {
-            throw StackError("STACK-B001", "the bench stack did not start: \(result.output.suffix(2000))")
+            throw StackError("STACK-M001", "the bench stack did not start: \(result.output.suffix(2000))")
         }
         return BenchStack(
             configPath: path, endpoints: endpoints, audience: "http://127.0.0.1:\(apiPort)", secret: secret,

@@ -7,17 +7,17 @@ enum CopyOut {
     /// Runs the copy and returns (rows, bytes) received.
     static func run(_ url: DatabaseURL, query: String) throws -> (rows: Int, bytes: Int) {
         guard let connection = PQconnectdb(url.conninfo()) else {
-            throw StackError("STACK-B002", "libpq: out of memory")
+            throw StackError("STACK-M002", "libpq: out of memory")
         }
         defer { PQfinish(connection) }
         guard PQstatus(connection) == CONNECTION_OK else {
-            throw StackError("STACK-B002", "cannot connect for COPY: \(String(cString: PQerrorMessage(connection)))")
+            throw StackError("STACK-M002", "cannot connect for COPY: \(String(cString: PQerrorMessage(connection)))")
         }
         let result = PQexec(connection, "COPY (\(query)) TO STDOUT")
         guard PQresultStatus(result) == PGRES_COPY_OUT else {
             let message = String(cString: PQerrorMessage(connection))
             PQclear(result)
-            throw StackError("STACK-B002", "COPY failed: \(message)")
+            throw StackError("STACK-M002", "COPY failed: \(message)")
         }
         PQclear(result)
         var rows = 0

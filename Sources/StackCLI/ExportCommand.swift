@@ -34,7 +34,7 @@ struct ExportCommand: AsyncParsableCommand {
             for file in export.files {
                 let path = URL(fileURLWithPath: out).appendingPathComponent(file.name).path
                 if FileManager.default.fileExists(atPath: path) && !force {
-                    throw StackError("STACK-E001", "\(path) exists; pass --force to overwrite it")
+                    throw StackError("STACK-X001", "\(path) exists; pass --force to overwrite it")
                 }
                 try file.content.write(toFile: path, atomically: true, encoding: .utf8)
                 // powersync.yaml may hold a static HMAC key: readable by the owner only.
@@ -62,7 +62,7 @@ struct PowerSyncExport {
     init(config: StackConfig) throws {
         guard let rules = config.syncRules else {
             throw StackError(
-                "STACK-E002", "\(config.file) has no sync_rules: the PowerSync Service needs them; add sync_rules first")
+                "STACK-X002", "\(config.file) has no sync_rules: the PowerSync Service needs them; add sync_rules first")
         }
         var warnings: [String] = []
         if config.sync.publication != "powersync" {

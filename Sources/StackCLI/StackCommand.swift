@@ -13,8 +13,8 @@ public struct StackCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             UpCommand.self, DownCommand.self, StatusCommand.self, DoctorCommand.self, SchemaCommand.self, AuthCommand.self,
-            TokenCommand.self, ClientCommand.self, SyncRulesCommand.self, SyncCommand.self, ExportCommand.self,
-            BenchCommand.self,
+            TokenCommand.self, ClientCommand.self, SyncRulesCommand.self, SyncCommand.self, SeedCommand.self,
+            ExportCommand.self, BenchCommand.self,
         ]
     )
 

@@ -10,7 +10,14 @@ extension PostgresClient {
     ) async throws -> Result {
         let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            // Wait until the run task has started: an immediate first query would usually log "run() hasn't been
+            // called yet" (harmless: the lease waits for run()). Narrows the race; PostgresNIO offers no ready signal.
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                signal.finish()
+                await client.run()
+            }
+            for await _ in started {}
             defer { group.cancelAll() }
             return try await body(client)
         }
