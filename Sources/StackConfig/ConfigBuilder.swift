@@ -134,6 +134,7 @@ struct ConfigBuilder {
         guard let node else { return settings }
         let known = [
             "listen", "audience", "jwks_uri", "jwks", "publication", "storage_schema", "max_connections", "max_buckets",
+            "compact_every",
         ]
         for (key, _, value) in reader.mapping(node, "sync", known: known) ?? [] {
             let path = "sync.\(key)"
@@ -154,6 +155,15 @@ struct ConfigBuilder {
                     settings.jwksKeys = jwks(value, "\(path).\(key)")
                 }
             case "publication": settings.publication = identifier(value, path) ?? settings.publication
+            case "compact_every":
+                guard let text = reader.string(value, path) else { continue }
+                if text == "0" || text == "off" {
+                    settings.compactEvery = 0
+                } else if let seconds = DurationText.seconds(text), seconds >= 60 {
+                    settings.compactEvery = seconds
+                } else {
+                    reader.report(value, path, "'\(text)' is not a duration of at least 1m (such as 30m or 6h), or off")
+                }
             case "max_connections", "max_buckets":
                 guard let number = reader.int(value, path) else { continue }
                 if number < 1 { reader.report(value, path, "must be at least 1") }

@@ -134,6 +134,8 @@ public struct SyncSettings: Sendable {
     public var maxConnections = 200
     /// Buckets one connection may have (`max_buckets`, PowerSync's default 1000).
     public var maxBuckets = 1000
+    /// Seconds between automatic compactions of the served buckets (`compact_every`; 0 = never).
+    public var compactEvery = 3600
 
     /// Creates the settings.
     public init(

@@ -34,6 +34,18 @@ struct ReplicationComponent: StackComponent {
                 },
                 onFailure: { reason in await gate.markFailed("replication", reason: reason) },
                 logger: context.logger)
+        ] + compaction
+    }
+
+    /// Scheduled compaction, unless `sync.compact_every: off`.
+    private var compaction: [any Service] {
+        let seconds = context.config.sync.compactEvery
+        guard seconds > 0 else { return [] }
+        let gate = context.gate
+        return [
+            CompactionService(
+                storage: storage, every: .seconds(seconds), waitUntilReady: { try await gate.wait(for: ["replication"]) },
+                logger: context.logger)
         ]
     }
 

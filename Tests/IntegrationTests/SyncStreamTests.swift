@@ -113,7 +113,8 @@ import Testing
 
             transcript.append("# second device, both priorities: group bucket (priority 1) completes first")
             try await Self.sql(stack, "INSERT INTO group_members VALUES ('m2', 'g1', 'user-a', 'admin')")
-            try await waitForOps(stack, atLeast: 2, in: "bucket_parameters")
+            // m1's entry and its tombstone are two index rows already; m2 makes the third.
+            try await waitForOps(stack, atLeast: 3, in: "bucket_parameters")
             let second = try await SyncStreamConnection.open(
                 stack.endpoints.syncURL, token: Self.token("user-a", stack: stack),
                 request: StreamingSyncRequest(clientID: "client-2"))
@@ -521,7 +522,17 @@ func compareGolden(_ name: String, _ actual: String) throws {
         return
     }
     let expected = try String(contentsOf: path, encoding: .utf8)
-    #expect(
-        actual == expected,
-        "transcript differs from \(path.path); rerun with STACK_RECORD_GOLDENS=1 and review the diff")
+    guard actual != expected else { return }
+    let want = expected.split(separator: "\n", omittingEmptySubsequences: false)
+    let got = actual.split(separator: "\n", omittingEmptySubsequences: false)
+    let line = zip(want, got).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(want.count, got.count)
+    let saved = NSTemporaryDirectory() + name + ".actual"
+    try? actual.write(toFile: saved, atomically: true, encoding: .utf8)
+    Issue.record(
+        """
+        transcript differs from \(path.path) at line \(line + 1) (whole transcript in \(saved)):
+          expected: \(line < want.count ? String(want[line]) : "<end>")
+          actual:   \(line < got.count ? String(got[line]) : "<end>")
+        Rerun with STACK_RECORD_GOLDENS=1 only if the new transcript is right.
+        """)
 }
