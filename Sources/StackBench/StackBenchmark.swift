@@ -97,17 +97,20 @@ public enum StackBenchmark {
         return figures
     }
 
-    /// Waits until replication has a checkpoint covering every op written.
-    static func waitForReplication(_ db: PostgresClient, rows: Int, logger: Logger) async throws {
+    /// Waits until replication has a checkpoint covering `rows` ops in `user`'s bucket.
+    static func waitForReplication(_ db: PostgresClient, user: String, rows: Int, logger: Logger) async throws {
         let deadline = ContinuousClock.now + .seconds(900)
+        let bucket = "#by_user[\"\(user)\"]"
         while ContinuousClock.now < deadline {
             let rowsQuery = try await db.query(
                 """
-                SELECT (SELECT count(*) FROM powersync.bucket_data)::bigint,
-                  coalesce((SELECT max(last_checkpoint) FROM powersync.replication_streams WHERE state = 'ACTIVE'), 0),
-                  coalesce((SELECT max(op_id) FROM powersync.bucket_data), 0)
+                SELECT count(*)::bigint, coalesce(max(op_id), 0),
+                  coalesce((SELECT max(last_checkpoint) FROM powersync.replication_streams WHERE state = 'ACTIVE'), 0)
+                FROM powersync.bucket_data WHERE bucket_name = (
+                  SELECT id::text FROM powersync.replication_streams WHERE state = 'ACTIVE' ORDER BY id DESC LIMIT 1
+                ) || \(bucket)
                 """, logger: logger)
-            for try await (count, checkpoint, maxOp) in rowsQuery.decode((Int64, Int64, Int64).self) {
+            for try await (count, maxOp, checkpoint) in rowsQuery.decode((Int64, Int64, Int64).self) {
                 if count >= rows && checkpoint >= maxOp { return }
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -121,12 +124,14 @@ public enum StackBenchmark {
     ) async throws -> [BenchFigure] {
         let logger = Logger(label: "stack.bench")
         let rows = options.rows
-        try await db.query("TRUNCATE bench_docs", logger: logger)
+        // A user and ids of this run only: a reused bench database keeps the rows (and bucket history) of earlier runs.
+        let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let user = "bench-\(run)"
         try await db.query("DROP TABLE IF EXISTS bench_plain", logger: logger)
         try await db.query(
             "CREATE TABLE bench_plain (id text PRIMARY KEY, owner_id text, title text, content text)", logger: logger)
         let insert =
-            "SELECT 'd' || g, '\(BenchStack.user)', 'title ' || g, repeat(md5(g::text), 6) "
+            "SELECT 'd-\(run)-' || g, '\(user)', 'title ' || g, repeat(md5(g::text), 6) "
             + "FROM generate_series(1, \(rows)) g"
         progress("inserting \(rows) rows into a plain table (baseline), then into the synced table")
         let plainStart = ContinuousClock.now
@@ -134,7 +139,7 @@ public enum StackBenchmark {
         let plainSeconds = (ContinuousClock.now - plainStart).seconds
         let start = ContinuousClock.now
         try await db.query(PostgresQuery(unsafeSQL: "INSERT INTO bench_docs " + insert), logger: logger)
-        try await waitForReplication(db, rows: rows, logger: logger)
+        try await waitForReplication(db, user: user, rows: rows, logger: logger)
         let replicated = (ContinuousClock.now - start).seconds
         var figures = [
             BenchFigure(
@@ -143,7 +148,7 @@ public enum StackBenchmark {
                 baselineValue: Double(rows) / plainSeconds)
         ]
 
-        let query = "SELECT id, title, content FROM bench_docs WHERE owner_id = '\(BenchStack.user)'"
+        let query = "SELECT id, title, content FROM bench_docs WHERE owner_id = '\(user)'"
         var copyRates: [Double] = []
         var syncRates: [Double] = []
         var megabytes: [Double] = []
@@ -157,7 +162,7 @@ public enum StackBenchmark {
             var ops = 0
             let syncStart = ContinuousClock.now
             let bytes = try await RawSyncStream.read(
-                client: http, syncURL: stack.endpoints.syncURL, token: stack.token()
+                client: http, syncURL: stack.endpoints.syncURL, token: stack.token(user: user)
             ) {
                 line, _ in
                 if RawSyncStream.isLine(line, key: "data") { ops += RawSyncStream.count(opPattern, in: line) }

@@ -104,6 +104,7 @@ struct FaultTests {
         let database = try await TestPostgres.shared().makeDatabase(prefix: "fault")
         var child = try Child(database: database)
         try await child.start()
+        defer { child.kill(SIGKILL) }
         let writer = Writer()
         let writing = Task { try await writer.run(database.databaseURL, prefix: "w") }
         for round in 0..<3 {
@@ -154,6 +155,7 @@ struct FaultTests {
         let database = try await TestPostgres.shared().makeDatabase(prefix: "fault")
         var child = try Child(database: database)
         try await child.start()
+        defer { child.kill(SIGKILL) }
         let token = TestTokens.make(sub: "user-a", audience: child.audience)
         let stream = try await SyncStreamConnection.open(child.syncURL, token: token)
         _ = try await stream.untilComplete()
