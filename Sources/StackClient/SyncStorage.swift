@@ -8,6 +8,9 @@ public struct SyncStorage: Sendable {
     /// The device database.
     public let database: ClientDatabase
 
+    /// How many changed rows an apply lists at most.
+    public static let defaultChangeLimit = 1000
+
     /// Creates the executor.
     public init(database: ClientDatabase) {
         self.database = database
@@ -105,6 +108,11 @@ public struct SyncStorage: Sendable {
                       last_op = max(last_op, ?), count_since_last = count_since_last + ? WHERE id = ?
                     """,
                 arguments: [Int64(add.value), Int64(live.value), lastApplied, lastOp, batch.data.count, bucketID])
+            try db.execute(
+                sql: """
+                    INSERT INTO ps_download_stats(bucket, ops) VALUES (?, ?)
+                      ON CONFLICT(bucket) DO UPDATE SET ops = ops + excluded.ops
+                    """, arguments: [batch.bucket, batch.data.count])
         }
     }
 
@@ -114,7 +122,7 @@ public struct SyncStorage: Sendable {
     }
 
     /// Like `syncLocal(_:)`, also returning the rows that changed in the tables (at most `changeLimit` listed).
-    public func syncLocalReportingChanges(_ request: SyncLocalRequest, changeLimit: Int = 1000) throws
+    public func syncLocalReportingChanges(_ request: SyncLocalRequest, changeLimit: Int = Self.defaultChangeLimit) throws
         -> (result: SyncLocalResult, changes: AppliedChanges)
     {
         try database.queue.write { db in
@@ -126,7 +134,10 @@ public struct SyncStorage: Sendable {
                 let live = UInt32(truncatingIfNeeded: row?["op_checksum"] as Int64? ?? 0)
                 if Checksum(add) + Checksum(live) != bucket.checksum { mismatched.append(bucket.bucket) }
             }
-            if !mismatched.isEmpty { return (.checksumMismatch(mismatched), AppliedChanges()) }
+            if !mismatched.isEmpty {
+                try Self.recordMismatch(db, mismatched)
+                return (.checksumMismatch(mismatched), AppliedChanges())
+            }
             for bucket in request.buckets {
                 try db.execute(
                     sql: """
@@ -141,6 +152,19 @@ public struct SyncStorage: Sendable {
             if !request.bypassesUploadGate, try !Self.canApply(db) { return (.deferred, AppliedChanges()) }
             let changes = try apply(db, request, changeLimit: changeLimit)
             return (.applied, changes)
+        }
+    }
+
+    // Kept for `status`: which buckets failed validation last, and how often each has.
+    static func recordMismatch(_ db: Database, _ buckets: [String]) throws {
+        try ClientDatabase.setKV(db, ClientKV.lastChecksumMismatch, buckets.joined(separator: ","))
+        try ClientDatabase.setKV(db, ClientKV.lastChecksumMismatchAt, ISO8601DateFormatter().string(from: Date()))
+        for bucket in buckets {
+            try db.execute(
+                sql: """
+                    INSERT INTO ps_download_stats(bucket, checksum_failures) VALUES (?, 1)
+                      ON CONFLICT(bucket) DO UPDATE SET checksum_failures = checksum_failures + 1
+                    """, arguments: [bucket])
         }
     }
 
@@ -177,6 +201,7 @@ public struct SyncStorage: Sendable {
                   FROM (\(touched)) AS t
                 """, arguments: StatementArguments(names))
         let known = database.schema.syncedTableNames
+        let changed = try collectChanges(db, tables: known, limit: changeLimit)
         for table in known {
             let data = "\"" + ClientSchema.dataTable(table) + "\""
             try db.execute(
@@ -218,10 +243,30 @@ public struct SyncStorage: Sendable {
         }
         var changes = AppliedChanges()
         changes.count = try Int.fetchOne(db, sql: "SELECT count(*) FROM ps_apply_rows") ?? 0
-        changes.rows = try Row.fetchAll(
-            db, sql: "SELECT row_type, row_id, data IS NULL AS deleted FROM ps_apply_rows LIMIT ?", arguments: [changeLimit]
-        ).map { RowChange(table: $0["row_type"], id: $0["row_id"], deleted: $0["deleted"]) }
+        changes.rows = changed
         try db.execute(sql: "DELETE FROM ps_apply_rows")
+        return changes
+    }
+
+    /// The first `limit` rows of `ps_apply_rows` that differ from the tables, compared column by column (rows
+    /// whose data comes back unchanged, like the device's own uploaded edits, are left out).
+    private func collectChanges(_ db: Database, tables: [String], limit: Int) throws -> [RowChange] {
+        var changes: [RowChange] = []
+        for table in tables where changes.count < limit {
+            let data = "\"" + ClientSchema.dataTable(table) + "\""
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.row_id, a.data AS new, d.data AS old FROM ps_apply_rows a
+                      LEFT JOIN \(data) d ON d.id = a.row_id
+                      WHERE a.row_type = ? AND a.data IS NOT d.data LIMIT ?
+                    """, arguments: [table, limit - changes.count])
+            for row in rows {
+                if let change = RowChange(table: table, id: row["row_id"], old: row["old"], new: row["new"]) {
+                    changes.append(change)
+                }
+            }
+        }
         return changes
     }
 }
@@ -234,12 +279,4 @@ public struct AppliedChanges: Sendable, Equatable {
     public var rows: [RowChange] = []
 }
 
-/// One row written or deleted by an apply.
-public struct RowChange: Sendable, Equatable, Hashable {
-    /// Table (object type).
-    public var table: String
-    /// Row id.
-    public var id: String
-    /// Whether the row was deleted.
-    public var deleted: Bool
-}
+
