@@ -48,6 +48,10 @@ public struct SyncStorage: Sendable {
     }
 
     /// Stores a chunk of ops (PowerSync's client rules: live PUTs kept, superseded hashes moved to `add_checksum`).
+    ///
+    /// Set-based per chunk: only the last op per key can stay live, so earlier ones in the chunk go straight to
+    /// `add_checksum`, stored rows with the chunk's keys are superseded in one statement, and the survivors are
+    /// inserted in multi-row statements.
     public func applyData(_ batch: SyncDataBatch) throws {
         try database.queue.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO ps_buckets(name) VALUES (?)", arguments: [batch.bucket])
@@ -58,50 +62,71 @@ public struct SyncStorage: Sendable {
             var lastApplied: Int64 = bucket["last_applied_op"]
             var add = Checksum(UInt32(truncatingIfNeeded: bucket["add_checksum"] as Int64))
             var live = Checksum(UInt32(truncatingIfNeeded: bucket["op_checksum"] as Int64))
-            let superseded = try db.makeStatement(sql: "SELECT rowid, hash FROM ps_oplog WHERE bucket = ? AND key = ?")
-            let deleteRow = try db.makeStatement(sql: "DELETE FROM ps_oplog WHERE rowid = ?")
-            let insert = try db.makeStatement(
-                sql: "INSERT INTO ps_oplog(bucket, op_id, row_type, row_id, key, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            let markUpdated = try db.makeStatement(
+            let markUpdated = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id) VALUES (?, ?)")
+            var entries = batch.data[...]
+            // A CLEAR wipes the bucket: what came before it in this chunk only needs its rows re-evaluated.
+            if let clear = entries.lastIndex(where: { $0.op == .clear }) {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id)
+                          SELECT row_type, row_id FROM ps_oplog WHERE bucket = ?
+                        """, arguments: [bucketID])
+                for entry in entries[..<clear] where entry.op == .put || entry.op == .remove {
+                    try markUpdated.execute(arguments: [entry.objectType ?? "", entry.objectID ?? ""])
+                }
+                try db.execute(sql: "DELETE FROM ps_oplog WHERE bucket = ?", arguments: [bucketID])
+                add = entries[clear].checksum
+                live = .zero
+                lastApplied = 0
+                entries = entries[(clear + 1)...]
+            }
+            func key(_ entry: OplogEntry) -> String {
+                (entry.objectType ?? "") + "/" + (entry.objectID ?? "") + "/" + (entry.subkey ?? "null")
+            }
+            var lastIndexByKey: [String: Int] = [:]
+            for index in entries.indices where entries[index].op == .put || entries[index].op == .remove {
+                lastIndexByKey[key(entries[index])] = index
+            }
+            if !lastIndexByKey.isEmpty,
+                try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ps_oplog WHERE bucket = ?)", arguments: [bucketID])
+                    == true
+            {
+                let keys = String(decoding: try JSONEncoder().encode(Array(lastIndexByKey.keys)), as: UTF8.self)
+                let keyFilter = "bucket = ? AND key IN (SELECT value FROM json_each(?))"
+                for hash in try Int64.fetchAll(db, sql: "SELECT hash FROM ps_oplog WHERE \(keyFilter)", arguments: [bucketID, keys]) {
+                    add += Checksum(UInt32(truncatingIfNeeded: hash))
+                    live -= Checksum(UInt32(truncatingIfNeeded: hash))
+                }
+                try db.execute(sql: "DELETE FROM ps_oplog WHERE \(keyFilter)", arguments: [bucketID, keys])
+            }
+            var puts: [OplogEntry] = []
             var lastOp: Int64 = 0
-            for entry in batch.data {
+            for index in entries.indices {
+                let entry = entries[index]
                 lastOp = max(lastOp, entry.opID.value)
                 switch entry.op {
                 case .put, .remove:
-                    let type = entry.objectType ?? ""
-                    let id = entry.objectID ?? ""
-                    let key = type + "/" + id + "/" + (entry.subkey ?? "null")
-                    for row in try Row.fetchAll(superseded, arguments: [bucketID, key]) {
-                        let hash = Checksum(UInt32(truncatingIfNeeded: row["hash"] as Int64))
-                        add += hash
-                        live -= hash
-                        try deleteRow.execute(arguments: [row["rowid"] as Int64])
+                    guard lastIndexByKey[key(entry)] == index else {
+                        add += entry.checksum  // superseded later in this chunk
+                        continue
                     }
                     if entry.op == .put {
-                        try insert.execute(arguments: [
-                            bucketID, entry.opID.value, type, id, key, entry.data, Int64(entry.checksum.value),
-                        ])
+                        puts.append(entry)
                         live += entry.checksum
                     } else {
                         add += entry.checksum
                         // Before a bucket was ever applied its rows are not in the tables yet: nothing to undo.
-                        if lastApplied > 0 { try markUpdated.execute(arguments: [type, id]) }
+                        if lastApplied > 0 {
+                            try markUpdated.execute(arguments: [entry.objectType ?? "", entry.objectID ?? ""])
+                        }
                     }
-                case .move:
+                case .move, .clear:
                     add += entry.checksum
-                case .clear:
-                    try db.execute(
-                        sql: """
-                            INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id)
-                              SELECT row_type, row_id FROM ps_oplog WHERE bucket = ?
-                            """, arguments: [bucketID])
-                    try db.execute(sql: "DELETE FROM ps_oplog WHERE bucket = ?", arguments: [bucketID])
-                    add = entry.checksum
-                    live = .zero
-                    lastApplied = 0
                 }
             }
+            try Self.insert(db, puts, bucketID: bucketID, key: key)
+            lastOp = max(lastOp, batch.data.last?.opID.value ?? 0)
             try db.execute(
                 sql: """
                     UPDATE ps_buckets SET add_checksum = ?, op_checksum = ?, last_applied_op = ?,
@@ -113,6 +138,31 @@ public struct SyncStorage: Sendable {
                     INSERT INTO ps_download_stats(bucket, ops) VALUES (?, ?)
                       ON CONFLICT(bucket) DO UPDATE SET ops = ops + excluded.ops
                     """, arguments: [batch.bucket, batch.data.count])
+        }
+    }
+
+    // Rows per multi-row INSERT into ps_oplog (7 binds each, well under SQLite's 32,766 limit).
+    private static let insertRows = 256
+
+    private static func insert(_ db: Database, _ puts: [OplogEntry], bucketID: Int64, key: (OplogEntry) -> String)
+        throws
+    {
+        var start = 0
+        while start < puts.count {
+            let chunk = puts[start..<min(start + insertRows, puts.count)]
+            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO ps_oplog(bucket, op_id, row_type, row_id, key, data, hash) VALUES \(values)")
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            arguments.reserveCapacity(chunk.count * 7)
+            for entry in chunk {
+                arguments += [
+                    bucketID, entry.opID.value, entry.objectType ?? "", entry.objectID ?? "", key(entry), entry.data,
+                    Int64(entry.checksum.value),
+                ]
+            }
+            try statement.execute(arguments: StatementArguments(arguments))
+            start += insertRows
         }
     }
 
