@@ -33,6 +33,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -220,8 +221,9 @@ let package = Package(
             dependencies: [
                 "StackCLI", "StackConfig", "StackCore", "StackDoctor", "StackPostgres", "StackServer", "StackTesting",
                 "StackAuth", "StackUpload", "StackBuckets", "StackPGOutput", "StackReplication", "StackSyncRules",
-                "StackSync", "StackProtocol", "StackSeed",
+                "StackSync", "StackProtocol", "StackSeed", "StackClient",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -14,7 +14,7 @@ struct ClientCommand: AsyncParsableCommand {
             """,
         subcommands: [
             SignUp.self, SignIn.self, SignOut.self, WhoAmI.self, Insert.self, Update.self, Delete.self, List.self,
-            Query.self, Upload.self, Sync.self, Status.self, Offline.self, Online.self, Reset.self,
+            Query.self, Upload.self, Sync.self, Status.self, Offline.self, Online.self, Reset.self, Shell.self,
         ])
 
     // Declared here too so `stack client --device x ls t` works; subcommands reuse the value parsed here.

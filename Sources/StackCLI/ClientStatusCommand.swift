@@ -34,10 +34,14 @@ struct ClientStatus: Encodable {
         var checksum: UInt32
         var lastOpID: Int64
         var priority: Int
+        var opsDownloaded: Int
+        var checksumFailures: Int
 
         enum CodingKeys: String, CodingKey {
             case name, ops, checksum, priority
             case lastOpID = "last_op_id"
+            case opsDownloaded = "ops_downloaded"
+            case checksumFailures = "checksum_failures"
         }
     }
 
@@ -55,6 +59,12 @@ struct ClientStatus: Encodable {
             case opID = "op_id"
             case createdAt = "created_at"
         }
+    }
+
+    /// The buckets that failed checksum validation most recently (they were downloaded again).
+    struct ChecksumMismatch: Encodable {
+        var buckets: [String]
+        var at: String?
     }
 
     /// The signed-in user.
@@ -75,6 +85,8 @@ struct ClientStatus: Encodable {
     var rejections: [Rejection]
     var buckets: [Bucket]
     var lastSyncedAt: String?
+    var opsDownloadedTotal: Int
+    var lastChecksumMismatch: ChecksumMismatch?
 
     enum CodingKeys: String, CodingKey {
         case device, path, user, online, rejections, buckets
@@ -84,6 +96,8 @@ struct ClientStatus: Encodable {
         case pendingTransactions = "pending_transactions"
         case rejectedUploads = "rejected_uploads"
         case lastSyncedAt = "last_synced_at"
+        case opsDownloadedTotal = "ops_downloaded_total"
+        case lastChecksumMismatch = "last_checksum_mismatch"
     }
 
     /// Encodes every key, absent values as `null` (scripts can rely on the keys being there).
@@ -101,6 +115,8 @@ struct ClientStatus: Encodable {
         try container.encode(rejections, forKey: .rejections)
         try container.encode(buckets, forKey: .buckets)
         try container.encode(lastSyncedAt, forKey: .lastSyncedAt)
+        try container.encode(opsDownloadedTotal, forKey: .opsDownloadedTotal)
+        try container.encode(lastChecksumMismatch, forKey: .lastChecksumMismatch)
     }
 
     /// Reads the device's state.
@@ -110,13 +126,15 @@ struct ClientStatus: Encodable {
             db,
             sql: """
                 SELECT b.name, b.last_op, b.priority, (b.add_checksum + b.op_checksum) & 4294967295 AS checksum,
-                  (SELECT count(*) FROM ps_oplog o WHERE o.bucket = b.id) AS ops
-                FROM ps_buckets b ORDER BY b.name
+                  (SELECT count(*) FROM ps_oplog o WHERE o.bucket = b.id) AS ops,
+                  coalesce(s.ops, 0) AS downloaded, coalesce(s.checksum_failures, 0) AS failures
+                FROM ps_buckets b LEFT JOIN ps_download_stats s ON s.bucket = b.name ORDER BY b.name
                 """
         ).map { row in
             Bucket(
                 name: row["name"], ops: row["ops"], checksum: UInt32(truncatingIfNeeded: row["checksum"] as Int64),
-                lastOpID: row["last_op"], priority: row["priority"])
+                lastOpID: row["last_op"], priority: row["priority"], opsDownloaded: row["downloaded"],
+                checksumFailures: row["failures"])
         }
         let rejections = try Row.fetchAll(
             db, sql: "SELECT op_id, status, code, message, crud, created_at FROM ps_rejected ORDER BY id"
@@ -134,7 +152,13 @@ struct ClientStatus: Encodable {
             pendingTransactions: try Int.fetchOne(db, sql: "SELECT count(DISTINCT coalesce(tx_id, -id)) FROM ps_crud")
                 ?? 0,
             rejectedUploads: rejections.count, rejections: rejections, buckets: buckets,
-            lastSyncedAt: try String.fetchOne(db, sql: "SELECT max(last_synced_at) FROM ps_sync_state"))
+            lastSyncedAt: try String.fetchOne(db, sql: "SELECT max(last_synced_at) FROM ps_sync_state"),
+            opsDownloadedTotal: try Int.fetchOne(db, sql: "SELECT coalesce(sum(ops), 0) FROM ps_download_stats") ?? 0,
+            lastChecksumMismatch: try ClientDatabase.kv(db, ClientKV.lastChecksumMismatch).map { names in
+                ChecksumMismatch(
+                    buckets: names.split(separator: ",").map(String.init),
+                    at: try ClientDatabase.kv(db, ClientKV.lastChecksumMismatchAt))
+            })
     }
 
     /// The human-readable form.
@@ -149,9 +173,17 @@ struct ClientStatus: Encodable {
             Console.out("  \(rejection.opID) \(rejection.code) \(rejection.message) [\(rejection.crud)]")
         }
         Console.out("last synced   \(lastSyncedAt ?? "never")")
+        Console.out("downloaded    \(opsDownloadedTotal) op(s) in total")
+        if let mismatch = lastChecksumMismatch {
+            Console.out(
+                "checksums     mismatch in \(mismatch.buckets.joined(separator: ", ")) at \(mismatch.at ?? "?") "
+                    + "(downloaded again)")
+        }
         Console.out("buckets       \(buckets.count)")
         for bucket in buckets {
-            Console.out("  \(bucket.name)  ops \(bucket.ops)  checksum \(bucket.checksum)  last op \(bucket.lastOpID)")
+            Console.out(
+                "  \(bucket.name)  ops \(bucket.ops)  checksum \(bucket.checksum)  last op \(bucket.lastOpID)  "
+                    + "downloaded \(bucket.opsDownloaded)")
         }
     }
 }

@@ -48,15 +48,22 @@ extension ClientCommand {
         }
     }
 
-    /// `stack client sync`: upload, download until caught up, exit.
+    /// `stack client sync`: upload, download until caught up, exit (or with `--watch`, stay connected).
     struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Connect, upload pending writes, download until caught up, then exit.",
-            discussion: "Exits 1 with the reason when the sync service (POST <sync>/sync/stream) is not available.")
+            discussion: """
+                Exits 1 with the reason when the sync service (POST <sync>/sync/stream) is not available.
+                --watch stays connected: local writes are uploaded as they appear and every change that lands prints
+                one line, `TABLE ID insert|update|delete col=value …` (with --json one JSON object per line);
+                connection notes go to stderr. Ctrl-C or SIGTERM ends it (exit 0).
+                """)
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ClientOptions
-        @Option(name: .long, help: "Give up after this many seconds.") var timeout: Int = 60
+        @Option(name: .long, help: "Give up after this many seconds (not with --watch).") var timeout: Int = 60
+        @Flag(name: .long, help: "Stay connected and print each change as it lands.") var watch = false
+        @Flag(name: .long, help: "With --watch: one JSON object per change line.") var json = false
 
         func run() async throws {
             let logger = global.logger()
@@ -64,12 +71,22 @@ extension ClientCommand {
             try await ClientRun.perform {
                 let database = try device.open()
                 try ClientUploads.ensureOnline(database)
+                if watch {
+                    // The background policy: keep retrying (with backoff) for as long as it runs.
+                    let client = SyncClient(database: database, connector: device.connector, logger: logger)
+                    return try await ClientWatch.run(client, printer: ChangePrinter(json: json))
+                }
                 let client = SyncClient(
                     database: database, connector: device.connector, retry: ClientUploads.retry, logger: logger)
                 let before = try ClientUploads.Counts(database)
                 let report: SyncClient.Report
+                let printer = ChangePrinter()
                 do {
-                    report = try await ClientUploads.withTimeout(seconds: timeout) { try await client.syncOnce() }
+                    report = try await ClientUploads.withTimeout(seconds: timeout) {
+                        try await client.syncOnce { event in
+                            if case .checkpoint(_, .checksumMismatch, _) = event { printer.print(event) }
+                        }
+                    }
                 } catch let error as ClientError {
                     guard let url = ClientUploads.syncServiceURL(error) else { throw error }
                     let after = try ClientUploads.Counts(database)

@@ -9,6 +9,8 @@ public final class ClientDatabase: Sendable {
     public let queue: DatabaseQueue
     /// The client layout of the app schema.
     public let schema: ClientSchema
+    /// Fires after each `write(_:)` commits (wakes the upload loop of a `watch` in this process).
+    public let localWrites = LocalWriteSignal()
 
     /// Opens (creating if needed) the database at `path` and installs the schema.
     public init(path: String, schema: AppSchema) throws {
@@ -31,10 +33,12 @@ public final class ClientDatabase: Sendable {
     /// Runs `updates` in one write transaction with a fresh CRUD transaction id, so every `ps_crud` entry it
     /// produces shares one `tx_id`.
     public func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        try queue.write { db in
+        let result = try queue.write { db in
             try db.execute(sql: "UPDATE ps_tx SET current_tx = next_tx, next_tx = next_tx + 1 WHERE id = 1")
             return try updates(db)
         }
+        localWrites.signal()
+        return result
     }
 
     /// Runs `reads` on the database.
@@ -104,6 +108,15 @@ public final class ClientDatabase: Sendable {
                       created_at TEXT NOT NULL);
                     """)
             try setKV(db, ClientKV.clientID, UUID().uuidString.lowercased())
+        }
+        migrator.registerMigration("2_download_stats") { db in
+            // Keyed by bucket name, so the counts survive the bucket being dropped and downloaded again.
+            try db.execute(
+                sql: """
+                    CREATE TABLE ps_download_stats(
+                      bucket TEXT PRIMARY KEY NOT NULL, ops INTEGER NOT NULL DEFAULT 0,
+                      checksum_failures INTEGER NOT NULL DEFAULT 0)
+                    """)
         }
         return migrator
     }

@@ -15,4 +15,8 @@ public enum ClientKV {
     public static let userEmail = "user_email"
     /// `1` while the device is offline (writes queue locally, nothing is sent).
     public static let offline = "offline"
+    /// The buckets whose checksums failed validation most recently, comma-separated.
+    public static let lastChecksumMismatch = "last_checksum_mismatch"
+    /// When that was (ISO 8601).
+    public static let lastChecksumMismatchAt = "last_checksum_mismatch_at"
 }

@@ -11,7 +11,7 @@ public struct SyncClient: Sendable {
     public let connector: StackConnector
     /// Backoff for uploads and reconnects.
     public var retry: RetryPolicy
-    /// How often `watch` looks for new local writes.
+    /// How often `watch` looks for local writes made by other processes (its own process wakes it at once).
     public var uploadPollInterval: Duration = .milliseconds(200)
     /// Logger (quiet by default).
     public var logger: Logger
@@ -101,7 +101,18 @@ public struct SyncClient: Sendable {
         try ensureOnline()
         try await withThrowingTaskGroup(of: Void.self) { group in
             let engineBox = EngineBox()
-            group.addTask { try await self.uploadLoop(engineBox: engineBox, onEvent: onEvent) }
+            let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+            let localWrites = database.localWrites.wakeups()
+            group.addTask {
+                for await _ in localWrites { wake.yield() }
+            }
+            group.addTask {
+                while true {
+                    wake.yield()
+                    try await Task.sleep(for: self.uploadPollInterval)
+                }
+            }
+            group.addTask { try await self.uploadLoop(wakeups: wakeups, engineBox: engineBox, onEvent: onEvent) }
             group.addTask { try await self.streamLoop(engineBox: engineBox, onEvent: onEvent) }
             try await group.next()
             group.cancelAll()
@@ -112,8 +123,11 @@ public struct SyncClient: Sendable {
         if try database.read({ try ClientDatabase.kv($0, ClientKV.offline) }) == "1" { throw ClientError.offline }
     }
 
-    private func uploadLoop(engineBox: EngineBox, onEvent: @escaping @Sendable (SyncEvent) -> Void) async throws {
-        while !Task.isCancelled {
+    private func uploadLoop(
+        wakeups: AsyncStream<Void>, engineBox: EngineBox, onEvent: @escaping @Sendable (SyncEvent) -> Void
+    ) async throws {
+        for await _ in wakeups {
+            try Task.checkCancellation()
             let pending = try database.read { db in
                 try CrudQueue.count(db) > 0 || ClientDatabase.kv(db, ClientKV.targetWriteCheckpoint) == String(Int64.max)
             }
@@ -128,7 +142,6 @@ public struct SyncClient: Sendable {
                     try await Task.sleep(for: retry.delay(attempt: 2))
                 }
             }
-            try await Task.sleep(for: uploadPollInterval)
         }
     }
 
@@ -145,6 +158,8 @@ public struct SyncClient: Sendable {
                 }
                 onEvent(.disconnected(reason: "\(end)"))
             } catch let error as ClientError {
+                // Only the user can fix these: stop instead of retrying forever.
+                if error == .notSignedIn || error == .offline { throw error }
                 attempt += 1
                 onEvent(.disconnected(reason: error.description))
                 try await Task.sleep(for: retry.delay(attempt: attempt))

@@ -8,6 +8,9 @@ public struct SyncStorage: Sendable {
     /// The device database.
     public let database: ClientDatabase
 
+    /// How many changed rows an apply lists at most.
+    public static let defaultChangeLimit = 1000
+
     /// Creates the executor.
     public init(database: ClientDatabase) {
         self.database = database
@@ -45,6 +48,10 @@ public struct SyncStorage: Sendable {
     }
 
     /// Stores a chunk of ops (PowerSync's client rules: live PUTs kept, superseded hashes moved to `add_checksum`).
+    ///
+    /// Set-based per chunk: only the last op per key can stay live, so earlier ones in the chunk go straight to
+    /// `add_checksum`, stored rows with the chunk's keys are superseded in one statement, and the survivors are
+    /// inserted in multi-row statements.
     public func applyData(_ batch: SyncDataBatch) throws {
         try database.queue.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO ps_buckets(name) VALUES (?)", arguments: [batch.bucket])
@@ -55,56 +62,107 @@ public struct SyncStorage: Sendable {
             var lastApplied: Int64 = bucket["last_applied_op"]
             var add = Checksum(UInt32(truncatingIfNeeded: bucket["add_checksum"] as Int64))
             var live = Checksum(UInt32(truncatingIfNeeded: bucket["op_checksum"] as Int64))
-            let superseded = try db.makeStatement(sql: "SELECT rowid, hash FROM ps_oplog WHERE bucket = ? AND key = ?")
-            let deleteRow = try db.makeStatement(sql: "DELETE FROM ps_oplog WHERE rowid = ?")
-            let insert = try db.makeStatement(
-                sql: "INSERT INTO ps_oplog(bucket, op_id, row_type, row_id, key, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            let markUpdated = try db.makeStatement(
+            let markUpdated = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id) VALUES (?, ?)")
+            var entries = batch.data[...]
+            // A CLEAR wipes the bucket: what came before it in this chunk only needs its rows re-evaluated.
+            if let clear = entries.lastIndex(where: { $0.op == .clear }) {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id)
+                          SELECT row_type, row_id FROM ps_oplog WHERE bucket = ?
+                        """, arguments: [bucketID])
+                for entry in entries[..<clear] where entry.op == .put || entry.op == .remove {
+                    try markUpdated.execute(arguments: [entry.objectType ?? "", entry.objectID ?? ""])
+                }
+                try db.execute(sql: "DELETE FROM ps_oplog WHERE bucket = ?", arguments: [bucketID])
+                add = entries[clear].checksum
+                live = .zero
+                lastApplied = 0
+                entries = entries[(clear + 1)...]
+            }
+            func key(_ entry: OplogEntry) -> String {
+                (entry.objectType ?? "") + "/" + (entry.objectID ?? "") + "/" + (entry.subkey ?? "null")
+            }
+            var lastIndexByKey: [String: Int] = [:]
+            for index in entries.indices where entries[index].op == .put || entries[index].op == .remove {
+                lastIndexByKey[key(entries[index])] = index
+            }
+            if !lastIndexByKey.isEmpty,
+                try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ps_oplog WHERE bucket = ?)", arguments: [bucketID])
+                    == true
+            {
+                let keys = String(decoding: try JSONEncoder().encode(Array(lastIndexByKey.keys)), as: UTF8.self)
+                let keyFilter = "bucket = ? AND key IN (SELECT value FROM json_each(?))"
+                for hash in try Int64.fetchAll(db, sql: "SELECT hash FROM ps_oplog WHERE \(keyFilter)", arguments: [bucketID, keys]) {
+                    add += Checksum(UInt32(truncatingIfNeeded: hash))
+                    live -= Checksum(UInt32(truncatingIfNeeded: hash))
+                }
+                try db.execute(sql: "DELETE FROM ps_oplog WHERE \(keyFilter)", arguments: [bucketID, keys])
+            }
+            var puts: [OplogEntry] = []
             var lastOp: Int64 = 0
-            for entry in batch.data {
+            for index in entries.indices {
+                let entry = entries[index]
                 lastOp = max(lastOp, entry.opID.value)
                 switch entry.op {
                 case .put, .remove:
-                    let type = entry.objectType ?? ""
-                    let id = entry.objectID ?? ""
-                    let key = type + "/" + id + "/" + (entry.subkey ?? "null")
-                    for row in try Row.fetchAll(superseded, arguments: [bucketID, key]) {
-                        let hash = Checksum(UInt32(truncatingIfNeeded: row["hash"] as Int64))
-                        add += hash
-                        live -= hash
-                        try deleteRow.execute(arguments: [row["rowid"] as Int64])
+                    guard lastIndexByKey[key(entry)] == index else {
+                        add += entry.checksum  // superseded later in this chunk
+                        continue
                     }
                     if entry.op == .put {
-                        try insert.execute(arguments: [
-                            bucketID, entry.opID.value, type, id, key, entry.data, Int64(entry.checksum.value),
-                        ])
+                        puts.append(entry)
                         live += entry.checksum
                     } else {
                         add += entry.checksum
                         // Before a bucket was ever applied its rows are not in the tables yet: nothing to undo.
-                        if lastApplied > 0 { try markUpdated.execute(arguments: [type, id]) }
+                        if lastApplied > 0 {
+                            try markUpdated.execute(arguments: [entry.objectType ?? "", entry.objectID ?? ""])
+                        }
                     }
-                case .move:
+                case .move, .clear:
                     add += entry.checksum
-                case .clear:
-                    try db.execute(
-                        sql: """
-                            INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id)
-                              SELECT row_type, row_id FROM ps_oplog WHERE bucket = ?
-                            """, arguments: [bucketID])
-                    try db.execute(sql: "DELETE FROM ps_oplog WHERE bucket = ?", arguments: [bucketID])
-                    add = entry.checksum
-                    live = .zero
-                    lastApplied = 0
                 }
             }
+            try Self.insert(db, puts, bucketID: bucketID, key: key)
+            lastOp = max(lastOp, batch.data.last?.opID.value ?? 0)
             try db.execute(
                 sql: """
                     UPDATE ps_buckets SET add_checksum = ?, op_checksum = ?, last_applied_op = ?,
                       last_op = max(last_op, ?), count_since_last = count_since_last + ? WHERE id = ?
                     """,
                 arguments: [Int64(add.value), Int64(live.value), lastApplied, lastOp, batch.data.count, bucketID])
+            try db.execute(
+                sql: """
+                    INSERT INTO ps_download_stats(bucket, ops) VALUES (?, ?)
+                      ON CONFLICT(bucket) DO UPDATE SET ops = ops + excluded.ops
+                    """, arguments: [batch.bucket, batch.data.count])
+        }
+    }
+
+    // Rows per multi-row INSERT into ps_oplog (7 binds each, well under SQLite's 32,766 limit).
+    private static let insertRows = 256
+
+    private static func insert(_ db: Database, _ puts: [OplogEntry], bucketID: Int64, key: (OplogEntry) -> String)
+        throws
+    {
+        var start = 0
+        while start < puts.count {
+            let chunk = puts[start..<min(start + insertRows, puts.count)]
+            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO ps_oplog(bucket, op_id, row_type, row_id, key, data, hash) VALUES \(values)")
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            arguments.reserveCapacity(chunk.count * 7)
+            for entry in chunk {
+                arguments += [
+                    bucketID, entry.opID.value, entry.objectType ?? "", entry.objectID ?? "", key(entry), entry.data,
+                    Int64(entry.checksum.value),
+                ]
+            }
+            try statement.execute(arguments: StatementArguments(arguments))
+            start += insertRows
         }
     }
 
@@ -114,7 +172,7 @@ public struct SyncStorage: Sendable {
     }
 
     /// Like `syncLocal(_:)`, also returning the rows that changed in the tables (at most `changeLimit` listed).
-    public func syncLocalReportingChanges(_ request: SyncLocalRequest, changeLimit: Int = 1000) throws
+    public func syncLocalReportingChanges(_ request: SyncLocalRequest, changeLimit: Int = Self.defaultChangeLimit) throws
         -> (result: SyncLocalResult, changes: AppliedChanges)
     {
         try database.queue.write { db in
@@ -126,7 +184,10 @@ public struct SyncStorage: Sendable {
                 let live = UInt32(truncatingIfNeeded: row?["op_checksum"] as Int64? ?? 0)
                 if Checksum(add) + Checksum(live) != bucket.checksum { mismatched.append(bucket.bucket) }
             }
-            if !mismatched.isEmpty { return (.checksumMismatch(mismatched), AppliedChanges()) }
+            if !mismatched.isEmpty {
+                try Self.recordMismatch(db, mismatched)
+                return (.checksumMismatch(mismatched), AppliedChanges())
+            }
             for bucket in request.buckets {
                 try db.execute(
                     sql: """
@@ -141,6 +202,19 @@ public struct SyncStorage: Sendable {
             if !request.bypassesUploadGate, try !Self.canApply(db) { return (.deferred, AppliedChanges()) }
             let changes = try apply(db, request, changeLimit: changeLimit)
             return (.applied, changes)
+        }
+    }
+
+    // Kept for `status`: which buckets failed validation last, and how often each has.
+    static func recordMismatch(_ db: Database, _ buckets: [String]) throws {
+        try ClientDatabase.setKV(db, ClientKV.lastChecksumMismatch, buckets.joined(separator: ","))
+        try ClientDatabase.setKV(db, ClientKV.lastChecksumMismatchAt, ISO8601DateFormatter().string(from: Date()))
+        for bucket in buckets {
+            try db.execute(
+                sql: """
+                    INSERT INTO ps_download_stats(bucket, checksum_failures) VALUES (?, 1)
+                      ON CONFLICT(bucket) DO UPDATE SET checksum_failures = checksum_failures + 1
+                    """, arguments: [bucket])
         }
     }
 
@@ -177,6 +251,7 @@ public struct SyncStorage: Sendable {
                   FROM (\(touched)) AS t
                 """, arguments: StatementArguments(names))
         let known = database.schema.syncedTableNames
+        let changed = try collectChanges(db, tables: known, limit: changeLimit)
         for table in known {
             let data = "\"" + ClientSchema.dataTable(table) + "\""
             try db.execute(
@@ -218,10 +293,30 @@ public struct SyncStorage: Sendable {
         }
         var changes = AppliedChanges()
         changes.count = try Int.fetchOne(db, sql: "SELECT count(*) FROM ps_apply_rows") ?? 0
-        changes.rows = try Row.fetchAll(
-            db, sql: "SELECT row_type, row_id, data IS NULL AS deleted FROM ps_apply_rows LIMIT ?", arguments: [changeLimit]
-        ).map { RowChange(table: $0["row_type"], id: $0["row_id"], deleted: $0["deleted"]) }
+        changes.rows = changed
         try db.execute(sql: "DELETE FROM ps_apply_rows")
+        return changes
+    }
+
+    /// The first `limit` rows of `ps_apply_rows` that differ from the tables, compared column by column (rows
+    /// whose data comes back unchanged, like the device's own uploaded edits, are left out).
+    private func collectChanges(_ db: Database, tables: [String], limit: Int) throws -> [RowChange] {
+        var changes: [RowChange] = []
+        for table in tables where changes.count < limit {
+            let data = "\"" + ClientSchema.dataTable(table) + "\""
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.row_id, a.data AS new, d.data AS old FROM ps_apply_rows a
+                      LEFT JOIN \(data) d ON d.id = a.row_id
+                      WHERE a.row_type = ? AND a.data IS NOT d.data LIMIT ?
+                    """, arguments: [table, limit - changes.count])
+            for row in rows {
+                if let change = RowChange(table: table, id: row["row_id"], old: row["old"], new: row["new"]) {
+                    changes.append(change)
+                }
+            }
+        }
         return changes
     }
 }
@@ -234,12 +329,4 @@ public struct AppliedChanges: Sendable, Equatable {
     public var rows: [RowChange] = []
 }
 
-/// One row written or deleted by an apply.
-public struct RowChange: Sendable, Equatable, Hashable {
-    /// Table (object type).
-    public var table: String
-    /// Row id.
-    public var id: String
-    /// Whether the row was deleted.
-    public var deleted: Bool
-}
+

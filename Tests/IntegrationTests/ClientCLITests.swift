@@ -28,7 +28,7 @@ struct ClientCLITests {
     }
 
     /// Runs `body` against a fresh stack and stops the stack afterwards, also when the body throws.
-    static func withStack(_ body: (TestStack) async throws -> Void) async throws {
+    static func withStack(yaml: String = yaml, _ body: (TestStack) async throws -> Void) async throws {
         let stack = try await TestStack.start(yaml: yaml)
         do {
             try await body(stack)
