@@ -2,6 +2,9 @@
 struct SQLParser {
     private var tokens: [SQLToken]
     private var index = 0
+    /// Nested expressions, unary operators and subqueries being parsed; bounded so input cannot exhaust the stack.
+    private var depth = 0
+    static let maximumDepth = 200
 
     /// Words that end an expression and cannot be a bare column alias.
     private static let reserved: Set<String> = ["from", "where", "group", "order", "limit", "offset", "having", "for",
@@ -250,7 +253,18 @@ struct SQLParser {
     }
 
     mutating func parseExpression() throws(SQLSyntaxError) -> SQLExpression {
-        try parseOr()
+        try enter()
+        defer { depth -= 1 }
+        return try parseOr()
+    }
+
+    /// Counts one more level of nesting; refuses deeper input than any sync rule needs.
+    private mutating func enter() throws(SQLSyntaxError) {
+        guard depth < Self.maximumDepth else {
+            throw SQLSyntaxError(
+                message: "Expression is nested more than \(Self.maximumDepth) levels deep", position: current.position)
+        }
+        depth += 1
     }
 
     private mutating func parseOr() throws(SQLSyntaxError) -> SQLExpression {
@@ -276,6 +290,8 @@ struct SQLParser {
     private mutating func parseNot() throws(SQLSyntaxError) -> SQLExpression {
         if current.isKeyword("not") {
             let position = advance().position
+            try enter()
+            defer { depth -= 1 }
             let operand = try parseNot()
             return SQLExpression(kind: .unary(op: "NOT", operand: operand), position: position)
         }
@@ -407,6 +423,8 @@ struct SQLParser {
     private mutating func parseUnary() throws(SQLSyntaxError) -> SQLExpression {
         if current.isSymbol("-") || current.isSymbol("+") {
             let token = advance()
+            try enter()
+            defer { depth -= 1 }
             let operand = try parseUnary()
             // Fold signs into numeric literals so `-1` is a literal, as the Postgres parser does.
             if token.text == "-", case .literal(.integer(let value)) = operand.kind {

@@ -72,9 +72,10 @@ import Testing
                 || coalesce((SELECT string_agg(t::text, '|' ORDER BY user_id, client_id, op_id)
                     FROM stack_upload.applied_transactions t), ''))
             """
-        var run = FuzzRun("upload body (HTTP)", count: 3_000, seconds: 15)
-        var statuses: [Int: Int] = [:]
-        try await PostgresClient.withClient(h.auth.stack.database.databaseURL, logger: testLogger) { client in
+        let (run, statuses) = try await PostgresClient.withClient(h.auth.stack.database.databaseURL, logger: testLogger) {
+            client in
+            var run = FuzzRun("upload body (HTTP)", count: 3_000, seconds: 15)
+            var statuses: [Int: Int] = [:]
             func snapshot() async throws -> String {
                 for try await value in try await client.query(PostgresQuery(unsafeSQL: state), logger: testLogger).decode(String.self) {
                     return value
@@ -115,6 +116,7 @@ import Testing
                 run.record(accepted: !applied.isEmpty)
                 before = after
             }
+            return (run, statuses)
         }
         run.report()
         print("FUZZ upload body (HTTP) statuses: \(statuses.sorted { $0.key < $1.key })")

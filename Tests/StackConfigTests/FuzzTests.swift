@@ -70,7 +70,7 @@ import Testing
             } catch ConfigError.invalid(let diagnostics) {
                 run.record(accepted: false)
                 #expect(!diagnostics.isEmpty, "\(run.origin(index)): invalid without a diagnostic")
-                let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+                let lines = 1 + text.filter(\.isNewline).count
                 for diagnostic in diagnostics {
                     #expect(diagnostic.file == file && !diagnostic.message.isEmpty, "\(run.origin(index))")
                     #expect(diagnostic.line >= 0 && diagnostic.line <= lines + 1, "\(run.origin(index)): \(diagnostic)")
