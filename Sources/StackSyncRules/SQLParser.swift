@@ -268,20 +268,28 @@ struct SQLParser {
     }
 
     private mutating func parseOr() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseAnd()
         while current.isKeyword("or") {
             _ = advance()
             let right = try parseAnd()
+            try enter()
             left = SQLExpression(kind: .binary(op: "OR", left: left, right: right), position: left.position)
         }
         return left
     }
 
     private mutating func parseAnd() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseNot()
         while current.isKeyword("and") {
             _ = advance()
             let right = try parseNot()
+            try enter()
             left = SQLExpression(kind: .binary(op: "AND", left: left, right: right), position: left.position)
         }
         return left
@@ -299,21 +307,28 @@ struct SQLParser {
     }
 
     private mutating func parseIs() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseComparison()
         while true {
             if accept(keyword: "is") {
                 let negated = accept(keyword: "not")
                 if accept(keyword: "null") {
+                    try enter()
                     left = SQLExpression(kind: .unary(op: negated ? "IS NOT NULL" : "IS NULL", operand: left),
                         position: left.position)
                 } else {
                     let right = try parseComparison()
+                    try enter()
                     left = SQLExpression(kind: .binary(op: negated ? "IS NOT" : "IS", left: left, right: right),
                         position: left.position)
                 }
             } else if accept(keyword: "isnull") {
+                try enter()
                 left = SQLExpression(kind: .unary(op: "IS NULL", operand: left), position: left.position)
             } else if accept(keyword: "notnull") {
+                try enter()
                 left = SQLExpression(kind: .unary(op: "IS NOT NULL", operand: left), position: left.position)
             } else {
                 return left
@@ -324,18 +339,25 @@ struct SQLParser {
     private static let comparisonOperators: Set<String> = ["=", "==", "!=", "<>", "<", ">", "<=", ">="]
 
     private mutating func parseComparison() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseInLike()
         while current.kind == .symbol, Self.comparisonOperators.contains(current.text) {
             var op = advance().text
             if op == "==" { op = "=" }
             if op == "<>" { op = "!=" }
             let right = try parseInLike()
+            try enter()
             left = SQLExpression(kind: .binary(op: op, left: left, right: right), position: left.position)
         }
         return left
     }
 
     private mutating func parseInLike() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseOtherOperator()
         while true {
             let negated = current.isKeyword("not")
@@ -348,17 +370,20 @@ struct SQLParser {
                 } else {
                     right = try parseOtherOperator()
                 }
+                try enter()
                 left = SQLExpression(kind: .binary(op: negated ? "NOT IN" : "IN", left: left, right: right),
                     position: left.position)
             } else if current.isKeyword("like") || current.isKeyword("ilike") {
                 let op = advance().text.uppercased()
                 let right = try parseOtherOperator()
+                try enter()
                 left = SQLExpression(kind: .binary(op: negated ? "NOT \(op)" : op, left: left, right: right),
                     position: left.position)
             } else if accept(keyword: "between") {
                 let low = try parseOtherOperator()
                 guard accept(keyword: "and") else { throw unexpected("AND") }
                 _ = try parseOtherOperator()
+                try enter()
                 left = SQLExpression(kind: .binary(op: negated ? "NOT BETWEEN" : "BETWEEN", left: left, right: low),
                     position: left.position)
             } else {
@@ -385,6 +410,9 @@ struct SQLParser {
     }
 
     private mutating func parseOtherOperator() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseAdditive()
         while current.kind == .symbol, ["||", "->", "->>", "&&"].contains(current.text) {
             let op = advance().text
@@ -392,8 +420,10 @@ struct SQLParser {
             if op == "->" || op == "->>" {
                 var key: String?
                 if case .literal(.text(let text)) = right.kind { key = text }
+                try enter()
                 left = SQLExpression(kind: .member(op: op, operand: left, key: key), position: left.position)
             } else {
+                try enter()
                 left = SQLExpression(kind: .binary(op: op, left: left, right: right), position: left.position)
             }
         }
@@ -401,20 +431,28 @@ struct SQLParser {
     }
 
     private mutating func parseAdditive() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseMultiplicative()
         while current.isSymbol("+") || current.isSymbol("-") {
             let op = advance().text
             let right = try parseMultiplicative()
+            try enter()
             left = SQLExpression(kind: .binary(op: op, left: left, right: right), position: left.position)
         }
         return left
     }
 
     private mutating func parseMultiplicative() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseUnary()
         while current.isSymbol("*") || current.isSymbol("/") || current.isSymbol("%") {
             let op = advance().text
             let right = try parseUnary()
+            try enter()
             left = SQLExpression(kind: .binary(op: op, left: left, right: right), position: left.position)
         }
         return left
@@ -440,8 +478,11 @@ struct SQLParser {
 
     private mutating func parsePostfix() throws(SQLSyntaxError) -> SQLExpression {
         var expression = try parsePrimary()
+        let entry = depth
+        defer { depth = entry }
         while accept(symbol: "::") {
             let type = try parseTypeName()
+            try enter()
             expression = SQLExpression(kind: .cast(operand: expression, type: type), position: expression.position)
         }
         return expression

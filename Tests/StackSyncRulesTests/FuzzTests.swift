@@ -153,3 +153,17 @@ import Testing
 
     static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }
+
+/// The inputs the fuzzer found overflowing the stack, kept as fixed cases.
+@Suite struct DeepExpressionTests {
+    @Test func deepNestingAndLongChainsAreSyntaxErrors() {
+        let deep = String(repeating: "(", count: 5_000) + "1" + String(repeating: ")", count: 5_000)
+        let chain = Array(repeating: "a", count: 5_000).joined(separator: " || ")
+        let negations = String(repeating: "NOT ", count: 5_000) + "a"
+        for expression in [deep, chain, negations, String(repeating: "- ", count: 5_000) + "1", "a" + String(repeating: "::text", count: 5_000)] {
+            let source = BucketDefinitionSource(
+                name: "b", dataQueries: [QuerySource(sql: "SELECT id, \(expression) AS v FROM t")])
+            #expect(throws: SyncRulesError.self) { try SyncRules.parse(definitions: [source]) }
+        }
+    }
+}
