@@ -124,6 +124,19 @@ import Testing
         try await h.auth.stack.stop()
     }
 
+    @Test func timestampsOutsidePostgresRangeAreRejectedNotTrapped() async throws {
+        let h = try await UploadHarness.start()
+        for (index, value) in ["1e300", "9223372036854775807", "-9223372036854775808", "1e17"].enumerated() {
+            for op in ["PUT", "PATCH"] {
+                let body = #"{"transactions":[{"op_id":"t\#(index)\#(op)","ops":[{"op":"\#(op)","table":"notes","id":"n1","data":{"due_at":\#(value)}}]}]}"#
+                let response = try await h.upload(body, token: h.alice.token)
+                #expect(response.status == 200, "\(value): \(response.text)")
+                #expect(h.applied(response).isEmpty, "\(op) \(value): \(response.text)")
+            }
+        }
+        try await h.auth.stack.stop()
+    }
+
     // MARK: - Sync request bodies and tokens
 
     static let syncYAML = SyncStreamTests.yaml.replacingOccurrences(of: "max_connections: 5", with: "max_connections: 200")
@@ -136,6 +149,8 @@ import Testing
             ',' ORDER BY table_schema, table_name), '')
         FROM information_schema.tables WHERE table_type = 'BASE TABLE'
             AND table_schema NOT IN ('pg_catalog', 'information_schema')
+            -- The auth server stores its first signing key when it starts, whatever requests come.
+            AND table_name <> 'jwks'
         """
 
     @Test func syncRequestsAndTokens() async throws {
@@ -158,7 +173,13 @@ import Testing
         let tokens = ByteMutator(seeds: [Array(valid.utf8)], dictionary: [".", "-", "_", "eyJ", "e30"])
         var run = FuzzRun("sync request + token (HTTP)", count: 2_000, seconds: 12)
         var statuses: [Int: Int] = [:]
+        var oversizedHeaders = 0
         let before = try await scalar(stack.database.databaseURL, Self.tableCounts)
+        // One connection per request: a stream dropped after its first line must not leave a pooled connection
+        // half-read for the next request.
+        var configuration = HTTPClient.Configuration()
+        configuration.maximumUsesPerConnection = 1
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         for index in run.indices {
             var random = run.random(index)
             let body: [UInt8] =
@@ -180,37 +201,48 @@ import Testing
                 authorization = "Token " + TestTokens.make(sub: "user-a", audience: audience, header: header.text)
             default: break
             }
-            let status = try await Self.openStream(stack.endpoints.syncURL, authorization: authorization, body: body) { status, text in
-                if status != 200 {
+            var bareRejections = 0
+            let status = try await Self.openStream(client, stack.endpoints.syncURL, authorization: authorization, body: body) { status, text in
+                if status == 400, text.isEmpty, authorization.utf8.count > Self.headerLimit {
+                    // NIO's HTTP parser refuses headers over its limit before any route runs: a bare 400.
+                    bareRejections += 1
+                } else if status != 200 {
                     #expect([400, 401, 413].contains(status), "\(run.origin(index)): \(status) \(text.prefix(300))")
                     let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
                     let error = json?["error"] as? [String: Any]
                     #expect(json?.count == 1 && (error?["code"] as? String)?.hasPrefix("PSYNC_S") == true
                         && error?["status"] as? Int == status && error?["description"] is String,
-                        "\(run.origin(index)): error body \(text.prefix(300))")
+                        "\(run.origin(index)): error body of \(status) \(text.prefix(300)); header \(authorization.utf8.count) bytes")
                 }
             }
             statuses[status, default: 0] += 1
+            oversizedHeaders += bareRejections
             run.record(accepted: status == 200)
         }
+        try await client.shutdown()
         let after = try await scalar(stack.database.databaseURL, Self.tableCounts)
-        #expect(before == after, "sync requests changed row counts")
+        let changed = Set((after ?? "").split(separator: ",")).subtracting((before ?? "").split(separator: ","))
+        #expect(changed.isEmpty, "sync requests changed row counts: \(changed.sorted()) (before: \(before ?? ""))")
         run.report()
-        print("FUZZ sync request + token (HTTP) statuses: \(statuses.sorted { $0.key < $1.key })")
+        print("FUZZ sync request + token (HTTP) statuses: \(statuses.sorted { $0.key < $1.key }), "
+            + "\(oversizedHeaders) bare 400s for headers over \(Self.headerLimit) bytes")
         #expect(run.rejected > 0 && run.accepted > 0)
         try await stack.stop()
     }
 
+    /// Header bytes above which NIO's parser may refuse a request (llhttp's limit is 80 KiB for all headers).
+    static let headerLimit = 16 * 1024
+
     /// Posts `body` to `/sync/stream`; a 200 stream is closed after its first bytes. Returns the status.
     static func openStream(
-        _ syncURL: String, authorization: String, body: [UInt8], check: (Int, String) -> Void
+        _ client: HTTPClient, _ syncURL: String, authorization: String, body: [UInt8], check: (Int, String) -> Void
     ) async throws -> Int {
         var http = HTTPClientRequest(url: syncURL + "/sync/stream")
         http.method = .POST
         http.headers.add(name: "Content-Type", value: "application/json")
         http.headers.add(name: "Authorization", value: authorization)
         http.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await HTTPClient.shared.execute(http, timeout: .seconds(30))
+        let response = try await client.execute(http, timeout: .seconds(30))
         let status = Int(response.status.code)
         if status == 200 {
             // Reading the first line proves the stream works; dropping the body closes the connection.
