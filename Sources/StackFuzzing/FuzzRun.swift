@@ -24,6 +24,9 @@ public struct FuzzRun: Sendable {
     /// Inputs accepted.
     public private(set) var accepted = 0
     private let start = ContinuousClock.now
+    private var lastRecord = ContinuousClock.now
+    /// The input that took longest (index and duration), a hint at inputs that cost far more than their size.
+    public private(set) var slowest: (index: Int, duration: Duration) = (-1, .zero)
 
     /// A run of `defaultCount` inputs, at most `seconds` long, unless the environment asks for more.
     public init(_ target: String, count defaultCount: Int, seconds: Double, seed defaultSeed: UInt64 = 0x5EED) {
@@ -46,8 +49,14 @@ public struct FuzzRun: Sendable {
     /// The generator of input `index`.
     public func random(_ index: Int) -> FuzzRandom { FuzzRandom(seed: seed, index: index) }
 
+    /// Both outcomes were seen (a run cut to a few inputs by a loaded machine is not judged).
+    public var sawBothOutcomes: Bool { inputs < 200 || (rejected > 0 && accepted > 0) }
+
     /// Counts one input.
     public mutating func record(accepted wasAccepted: Bool) {
+        let now = ContinuousClock.now
+        if now - lastRecord > slowest.duration { slowest = (inputs, now - lastRecord) }
+        lastRecord = now
         inputs += 1
         if wasAccepted { accepted += 1 } else { rejected += 1 }
     }
@@ -62,7 +71,18 @@ public struct FuzzRun: Sendable {
 
     /// Prints the summary line.
     public func report() {
-        print(summary)
+        print(summary + " (slowest: input #\(slowest.index), \(Self.seconds(slowest.duration)) s)")
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return (seconds * 100).rounded() / 100
+    }
+
+    /// Prints input `index` when `STACK_FUZZ_SHOW` names it (to look at one input the report points to).
+    public func show(_ index: Int, _ input: [UInt8]) {
+        guard ProcessInfo.processInfo.environment["STACK_FUZZ_SHOW"] == String(index) else { return }
+        print("FUZZ \(target) input #\(index), \(input.count) bytes: \(String(decoding: input.prefix(2_000), as: UTF8.self))")
     }
 
     /// Where input `index` came from, for failure messages: rerun with this seed to reproduce it.

@@ -74,7 +74,7 @@ import Testing
             """
         let (run, statuses) = try await PostgresClient.withClient(h.auth.stack.database.databaseURL, logger: testLogger) {
             client in
-            var run = FuzzRun("upload body (HTTP)", count: 3_000, seconds: 15)
+            var run = FuzzRun("upload body (HTTP)", count: 3_000, seconds: 12)
             var statuses: [Int: Int] = [:]
             func snapshot() async throws -> String {
                 for try await value in try await client.query(PostgresQuery(unsafeSQL: state), logger: testLogger).decode(String.self) {
@@ -120,7 +120,7 @@ import Testing
         }
         run.report()
         print("FUZZ upload body (HTTP) statuses: \(statuses.sorted { $0.key < $1.key })")
-        #expect(run.rejected > 0 && run.accepted > 0)
+        #expect(run.sawBothOutcomes, "\(run.summary)")
         try await h.auth.stack.stop()
     }
 
@@ -171,7 +171,7 @@ import Testing
         let bodies = ByteMutator(seeds: requestSeeds.map(\.bytes), dictionary: ["\"after\":", "\"buckets\":", "\"parameters\":"])
         let valid = TestTokens.make(sub: "user-a", audience: audience)
         let tokens = ByteMutator(seeds: [Array(valid.utf8)], dictionary: [".", "-", "_", "eyJ", "e30"])
-        var run = FuzzRun("sync request + token (HTTP)", count: 2_000, seconds: 12)
+        var run = FuzzRun("sync request + token (HTTP)", count: 2_000, seconds: 10)
         var statuses: [Int: Int] = [:]
         var oversizedHeaders = 0
         let before = try await scalar(stack.database.databaseURL, Self.tableCounts)
@@ -226,7 +226,7 @@ import Testing
         run.report()
         print("FUZZ sync request + token (HTTP) statuses: \(statuses.sorted { $0.key < $1.key }), "
             + "\(oversizedHeaders) bare 400s for headers over \(Self.headerLimit) bytes")
-        #expect(run.rejected > 0 && run.accepted > 0)
+        #expect(run.sawBothOutcomes, "\(run.summary)")
         try await stack.stop()
     }
 

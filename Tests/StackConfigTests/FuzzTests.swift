@@ -59,7 +59,7 @@ import Testing
         let environment = ["JWK_SECRET": Self.environmentSecret, "BASE_URL": "http://localhost:3011"]
         let loader = ConfigLoader(environment: environment, workingDirectory: "/nonexistent-fuzz")
         let file = "/nonexistent-fuzz/stack.yaml"
-        var run = FuzzRun("config", count: 4_000, seconds: 8)
+        var run = FuzzRun("config", count: 4_000, seconds: 6)
         var unpositioned = 0
         for index in run.indices {
             var random = run.random(index)

@@ -30,6 +30,7 @@ import Testing
             staticKeys: [Self.secret.jwk(kid: "hs-1", alg: "HS256"), TestSigner.rsaA.jwk(kid: "rsa-1")],
             logger: quietLogger, now: Self.clock.closure)
         let valid = Self.sign(Self.header.bytes, Self.payload.bytes)
+        _ = TestSigner.rsaA.sign([1])  // generates the shared RSA key before the clock starts
         let tokenBytes = ByteMutator(
             seeds: [Array(valid.utf8)], dictionary: [".", "..", "-", "_", "=", "+", "/", "eyJ", "e30", " ", "A"])
         let jsonBytes = ByteMutator(
@@ -59,6 +60,7 @@ import Testing
                 let input = b64(header.bytes) + "." + b64(Self.payload.mutated(using: &random).bytes)
                 token = input + "." + b64(signer.sign(Array(input.utf8), alg: alg))
             }
+            run.show(index, Array(token.utf8))
             do {
                 let verified = try await verifier.verify(token: token)
                 run.record(accepted: true)
@@ -79,7 +81,7 @@ import Testing
             }
         }
         run.report()
-        #expect(run.rejected > 0 && run.accepted > 0)
+        #expect(run.sawBothOutcomes, "\(run.summary)")
     }
 
     static var request: FuzzJSON {
@@ -113,6 +115,7 @@ import Testing
                 case 3: FuzzJSON.random(depth: 4, using: &random).bytes
                 default: Self.request.mutated(using: &random).bytes
                 }
+            run.show(index, body)
             do {
                 let request = try SyncService.decode(StreamingSyncRequest.self, from: Data(body), empty: StreamingSyncRequest())
                 _ = request.positions
@@ -137,12 +140,31 @@ import Testing
             }
         }
         run.report()
-        #expect(run.rejected > 0 && run.accepted > 0)
+        #expect(run.sawBothOutcomes, "\(run.summary)")
     }
 
     /// A compact JWT over the given header and payload bytes, signed with the HS256 test secret.
     static func sign(_ header: [UInt8], _ payload: [UInt8]) -> String {
         let input = b64(header) + "." + b64(payload)
         return input + "." + b64(secret.sign(Array(input.utf8), alg: "HS256"))
+    }
+}
+
+/// The slow input the fuzzer found, kept as a fixed case: deep nesting is refused before decoding.
+@Suite struct DeepNestingTests {
+    @Test func deeplyNestedRequestBodiesAndTokensAreRefusedQuickly() async throws {
+        let deep = String(repeating: "[", count: 2_000) + String(repeating: "]", count: 2_000)
+        let start = ContinuousClock.now
+        #expect {
+            try SyncService.decode(
+                StreamingSyncRequest.self, from: Data(#"{"parameters":{"a":\#(deep)}}"#.utf8), empty: nil)
+        } throws: { error in
+            (error as? SyncServiceError)?.description.contains("nested more than 64") == true
+        }
+        #expect(throws: SyncServiceError.self) { try CompactJWT(b64(Array("{}".utf8)) + "." + b64(Array(deep.utf8)) + ".") }
+        #expect(ContinuousClock.now - start < .seconds(1))
+        // 64 levels still decode.
+        let allowed = String(repeating: "[", count: 63) + String(repeating: "]", count: 63)
+        _ = try SyncService.decode(StreamingSyncRequest.self, from: Data(#"{"parameters":\#(allowed)}"#.utf8), empty: nil)
     }
 }
