@@ -48,6 +48,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "StackFuzzing"),
         .target(
             name: "StackConfig",
             dependencies: ["StackCore", .product(name: "Yams", package: "Yams")]
@@ -196,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "StackSyncTests",
             dependencies: [
-                "StackSync", "StackCore", "StackProtocol", "StackBuckets", "StackPGOutput",
+                "StackSync", "StackCore", "StackProtocol", "StackBuckets", "StackPGOutput", "StackFuzzing",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -204,16 +205,27 @@ let package = Package(
             ]
         ),
         .testTarget(name: "StackBucketsTests", dependencies: ["StackBuckets", "StackSyncRules"]),
-        .testTarget(name: "StackPGOutputTests", dependencies: ["StackPGOutput"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StackSyncRulesTests", dependencies: ["StackSyncRules"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StackAuthTests", dependencies: ["StackAuth", "CSodium"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "StackPGOutputTests", dependencies: ["StackPGOutput", "StackFuzzing"], resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "StackSyncRulesTests", dependencies: ["StackSyncRules", "StackFuzzing"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "StackAuthTests",
+            dependencies: [
+                "StackAuth", "CSodium", "StackFuzzing", .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "StackReplicationConnectionTests",
             dependencies: ["StackPostgres", "StackPGOutput", "StackTesting", "CLibPQ"]
         ),
         .testTarget(
             name: "StackConfigTests",
-            dependencies: ["StackConfig", "StackCore"],
+            dependencies: ["StackConfig", "StackCore", "StackFuzzing"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
@@ -221,7 +233,7 @@ let package = Package(
             dependencies: [
                 "StackCLI", "StackConfig", "StackCore", "StackDoctor", "StackPostgres", "StackServer", "StackTesting",
                 "StackAuth", "StackUpload", "StackBuckets", "StackPGOutput", "StackReplication", "StackSyncRules",
-                "StackSync", "StackProtocol", "StackSeed", "StackClient",
+                "StackSync", "StackProtocol", "StackSeed", "StackClient", "StackFuzzing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -73,6 +73,11 @@ public struct ConfigLoader: Sendable {
             .composer(_, let problem, let mark, _):
             return ConfigDiagnostic(
                 file: file, line: mark.line, column: mark.column, key: "", message: "YAML syntax error: \(problem)")
+        case .reader(let problem, let offset, _, let yaml):
+            // Yams' description quotes the whole line, which may hold a secret: give the position only.
+            let (line, column) = position(ofCharacter: offset ?? 0, in: yaml)
+            return ConfigDiagnostic(
+                file: file, line: line, column: column, key: "", message: "YAML syntax error: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ConfigDiagnostic(
                 file: file, line: context.mark.line, column: context.mark.column,
@@ -81,5 +86,20 @@ public struct ConfigLoader: Sendable {
         default:
             return ConfigDiagnostic(file: file, line: 0, column: 0, key: "", message: "YAML error: \(error)")
         }
+    }
+
+    /// 1-based line and column of the character at `offset` (a reader error's position).
+    static func position(ofCharacter offset: Int, in text: String) -> (line: Int, column: Int) {
+        var line = 1
+        var column = 1
+        for character in text.prefix(offset) {
+            if character.isNewline {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return (line, column)
     }
 }

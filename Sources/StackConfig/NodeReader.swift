@@ -116,11 +116,18 @@ final class NodeReader {
 
     func describe(_ node: Node) -> String {
         switch node {
-        case .scalar(let scalar): "'\(scalar.string)'"
+        case .scalar(let scalar): Self.excerpt(scalar.string)
         case .sequence: "a list"
         case .mapping: "a mapping"
         case .alias: "an alias"
         }
+    }
+
+    /// A misplaced scalar for a message: quoted and cut short, and not shown at all when it may hold credentials
+    /// (a URL or `user:password@`), since a key typo can leave a secret where a mapping was expected.
+    static func excerpt(_ text: String) -> String {
+        if text.contains("://") || text.contains("@") { return "a text value (not shown: it may hold credentials)" }
+        return text.count > 40 ? "'\(text.prefix(40))…'" : "'\(text)'"
     }
 
     private func isNullLiteral(_ text: String) -> Bool { ["", "~", "null", "Null", "NULL"].contains(text) }

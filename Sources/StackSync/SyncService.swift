@@ -223,6 +223,9 @@ public final class SyncService: Sendable {
 
     static func decode<T: Decodable>(_ type: T.Type, from bytes: Data, empty: T?) throws -> T {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }), let empty { return empty }
+        if JSONNesting.exceedsLimit(bytes) {
+            throw SyncServiceError.badRequest("the request body is nested more than \(JSONNesting.limit) levels deep")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: bytes)
         } catch let DecodingError.keyNotFound(key, _) {

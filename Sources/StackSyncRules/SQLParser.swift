@@ -2,6 +2,9 @@
 struct SQLParser {
     private var tokens: [SQLToken]
     private var index = 0
+    /// Nested expressions, unary operators and subqueries being parsed; bounded so input cannot exhaust the stack.
+    private var depth = 0
+    static let maximumDepth = 200
 
     /// Words that end an expression and cannot be a bare column alias.
     private static let reserved: Set<String> = ["from", "where", "group", "order", "limit", "offset", "having", "for",
@@ -250,24 +253,43 @@ struct SQLParser {
     }
 
     mutating func parseExpression() throws(SQLSyntaxError) -> SQLExpression {
-        try parseOr()
+        try enter()
+        defer { depth -= 1 }
+        return try parseOr()
+    }
+
+    /// Counts one more level of nesting; refuses deeper input than any sync rule needs.
+    private mutating func enter() throws(SQLSyntaxError) {
+        guard depth < Self.maximumDepth else {
+            throw SQLSyntaxError(
+                message: "Expression is nested more than \(Self.maximumDepth) levels deep", position: current.position)
+        }
+        depth += 1
     }
 
     private mutating func parseOr() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseAnd()
         while current.isKeyword("or") {
             _ = advance()
             let right = try parseAnd()
+            try enter()
             left = SQLExpression(kind: .binary(op: "OR", left: left, right: right), position: left.position)
         }
         return left
     }
 
     private mutating func parseAnd() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseNot()
         while current.isKeyword("and") {
             _ = advance()
             let right = try parseNot()
+            try enter()
             left = SQLExpression(kind: .binary(op: "AND", left: left, right: right), position: left.position)
         }
         return left
@@ -276,6 +298,8 @@ struct SQLParser {
     private mutating func parseNot() throws(SQLSyntaxError) -> SQLExpression {
         if current.isKeyword("not") {
             let position = advance().position
+            try enter()
+            defer { depth -= 1 }
             let operand = try parseNot()
             return SQLExpression(kind: .unary(op: "NOT", operand: operand), position: position)
         }
@@ -283,21 +307,28 @@ struct SQLParser {
     }
 
     private mutating func parseIs() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseComparison()
         while true {
             if accept(keyword: "is") {
                 let negated = accept(keyword: "not")
                 if accept(keyword: "null") {
+                    try enter()
                     left = SQLExpression(kind: .unary(op: negated ? "IS NOT NULL" : "IS NULL", operand: left),
                         position: left.position)
                 } else {
                     let right = try parseComparison()
+                    try enter()
                     left = SQLExpression(kind: .binary(op: negated ? "IS NOT" : "IS", left: left, right: right),
                         position: left.position)
                 }
             } else if accept(keyword: "isnull") {
+                try enter()
                 left = SQLExpression(kind: .unary(op: "IS NULL", operand: left), position: left.position)
             } else if accept(keyword: "notnull") {
+                try enter()
                 left = SQLExpression(kind: .unary(op: "IS NOT NULL", operand: left), position: left.position)
             } else {
                 return left
@@ -308,18 +339,25 @@ struct SQLParser {
     private static let comparisonOperators: Set<String> = ["=", "==", "!=", "<>", "<", ">", "<=", ">="]
 
     private mutating func parseComparison() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseInLike()
         while current.kind == .symbol, Self.comparisonOperators.contains(current.text) {
             var op = advance().text
             if op == "==" { op = "=" }
             if op == "<>" { op = "!=" }
             let right = try parseInLike()
+            try enter()
             left = SQLExpression(kind: .binary(op: op, left: left, right: right), position: left.position)
         }
         return left
     }
 
     private mutating func parseInLike() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseOtherOperator()
         while true {
             let negated = current.isKeyword("not")
@@ -332,17 +370,20 @@ struct SQLParser {
                 } else {
                     right = try parseOtherOperator()
                 }
+                try enter()
                 left = SQLExpression(kind: .binary(op: negated ? "NOT IN" : "IN", left: left, right: right),
                     position: left.position)
             } else if current.isKeyword("like") || current.isKeyword("ilike") {
                 let op = advance().text.uppercased()
                 let right = try parseOtherOperator()
+                try enter()
                 left = SQLExpression(kind: .binary(op: negated ? "NOT \(op)" : op, left: left, right: right),
                     position: left.position)
             } else if accept(keyword: "between") {
                 let low = try parseOtherOperator()
                 guard accept(keyword: "and") else { throw unexpected("AND") }
                 _ = try parseOtherOperator()
+                try enter()
                 left = SQLExpression(kind: .binary(op: negated ? "NOT BETWEEN" : "BETWEEN", left: left, right: low),
                     position: left.position)
             } else {
@@ -369,6 +410,9 @@ struct SQLParser {
     }
 
     private mutating func parseOtherOperator() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseAdditive()
         while current.kind == .symbol, ["||", "->", "->>", "&&"].contains(current.text) {
             let op = advance().text
@@ -376,8 +420,10 @@ struct SQLParser {
             if op == "->" || op == "->>" {
                 var key: String?
                 if case .literal(.text(let text)) = right.kind { key = text }
+                try enter()
                 left = SQLExpression(kind: .member(op: op, operand: left, key: key), position: left.position)
             } else {
+                try enter()
                 left = SQLExpression(kind: .binary(op: op, left: left, right: right), position: left.position)
             }
         }
@@ -385,20 +431,28 @@ struct SQLParser {
     }
 
     private mutating func parseAdditive() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseMultiplicative()
         while current.isSymbol("+") || current.isSymbol("-") {
             let op = advance().text
             let right = try parseMultiplicative()
+            try enter()
             left = SQLExpression(kind: .binary(op: op, left: left, right: right), position: left.position)
         }
         return left
     }
 
     private mutating func parseMultiplicative() throws(SQLSyntaxError) -> SQLExpression {
+        // Each operator of a chain deepens the (left-deep) tree by one level.
+        let entry = depth
+        defer { depth = entry }
         var left = try parseUnary()
         while current.isSymbol("*") || current.isSymbol("/") || current.isSymbol("%") {
             let op = advance().text
             let right = try parseUnary()
+            try enter()
             left = SQLExpression(kind: .binary(op: op, left: left, right: right), position: left.position)
         }
         return left
@@ -407,6 +461,8 @@ struct SQLParser {
     private mutating func parseUnary() throws(SQLSyntaxError) -> SQLExpression {
         if current.isSymbol("-") || current.isSymbol("+") {
             let token = advance()
+            try enter()
+            defer { depth -= 1 }
             let operand = try parseUnary()
             // Fold signs into numeric literals so `-1` is a literal, as the Postgres parser does.
             if token.text == "-", case .literal(.integer(let value)) = operand.kind {
@@ -422,8 +478,11 @@ struct SQLParser {
 
     private mutating func parsePostfix() throws(SQLSyntaxError) -> SQLExpression {
         var expression = try parsePrimary()
+        let entry = depth
+        defer { depth = entry }
         while accept(symbol: "::") {
             let type = try parseTypeName()
+            try enter()
             expression = SQLExpression(kind: .cast(operand: expression, type: type), position: expression.position)
         }
         return expression

@@ -82,9 +82,9 @@ enum ValueConverter {
             }
         case .timestamp:
             switch value {
-            case .integer(let number): return .timestamp(unixDate(Double(number)))
-            case .double(let number) where number.isFinite: return .timestamp(unixDate(number))
-            case .string(let text): return TimestampText.parse(text).map(ColumnValue.timestamp)
+            case .integer(let number): return timestamp(unixDate(Double(number)))
+            case .double(let number) where number.isFinite: return timestamp(unixDate(number))
+            case .string(let text): return timestamp(TimestampText.parse(text))
             default: return nil
             }
         case .json:
@@ -94,6 +94,15 @@ enum ValueConverter {
             }
             return .json(encode(value))
         }
+    }
+
+    /// Seconds since 1970 that Postgres' timestamptz can hold (4713 BC to 294276 AD).
+    static let timestampRange: ClosedRange<Double> = -210_866_803_200...9_224_318_015_999
+
+    /// The value for a date inside Postgres' range, else nil: binding a date outside it traps in the encoder.
+    static func timestamp(_ date: Date?) -> ColumnValue? {
+        guard let date, timestampRange.contains(date.timeIntervalSince1970) else { return nil }
+        return .timestamp(date)
     }
 
     /// Seconds when |v| < 10^10 (until 2286), else milliseconds, as the seed's upload handler decides.

@@ -163,7 +163,8 @@ struct Tmux: Sendable {
 
     /// The visible screen.
     func screen() -> String {
-        (try? ProcessRunner.run(executable, ["-L", socket, "capture-pane", "-p", "-J", "-t", session]).output) ?? ""
+        let arguments = ["-L", socket, "capture-pane", "-p", "-J", "-t", session]
+        return (try? ProcessRunner.run(executable, arguments).output) ?? ""
     }
 
     /// Polls the screen until `condition` holds (20 s at most).
@@ -177,7 +178,11 @@ struct Tmux: Sendable {
     }
 
     private func run(_ arguments: [String]) async throws {
-        let result = try ProcessRunner.run(executable, ["-L", socket] + arguments)
+        let all = ["-L", socket] + arguments
+        let executable = self.executable
+        let result = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try ProcessRunner.run(executable, all) }) }
+        }
         if result.status != 0 { throw SyncTestError("tmux \(arguments.first ?? ""): \(result.output)") }
     }
 }

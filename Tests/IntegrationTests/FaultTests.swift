@@ -64,13 +64,19 @@ struct FaultTests {
             }
         }
 
-        func kill(_ signal: Int32) {
+        func kill(_ signal: Int32) async {
             _ = Foundation.kill(pid, signal)
-            var status: Int32 = 0
-            // The child is in its own session, not ours: poll until it is gone.
-            for _ in 0..<500 where ProcessRunner.isRunning(pid) {
-                waitpid(pid, &status, WNOHANG)
-                usleep(10_000)
+            let pid = self.pid
+            // The child is in its own session, not ours: poll until it is gone, off the cooperative pool.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    var status: Int32 = 0
+                    for _ in 0..<500 where ProcessRunner.isRunning(pid) {
+                        waitpid(pid, &status, WNOHANG)
+                        usleep(10_000)
+                    }
+                    continuation.resume()
+                }
             }
         }
     }
@@ -104,12 +110,11 @@ struct FaultTests {
         let database = try await TestPostgres.shared().makeDatabase(prefix: "fault")
         var child = try Child(database: database)
         try await child.start()
-        defer { child.kill(SIGKILL) }
         let writer = Writer()
         let writing = Task { try await writer.run(database.databaseURL, prefix: "w") }
         for round in 0..<3 {
             try await Task.sleep(for: .milliseconds(Int.random(in: 300...1200)))
-            child.kill(SIGKILL)
+            await child.kill(SIGKILL)
             #expect(!ProcessRunner.isRunning(child.pid), "round \(round): still running after SIGKILL")
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...400)))
             try await child.start()
@@ -147,7 +152,7 @@ struct FaultTests {
         #expect(model.rows("1#user_docs[\"user-a\"]").count == ids.count)
         #expect(model.duplicates.isEmpty)
         #expect(model.mismatches.isEmpty)
-        child.kill(SIGTERM)
+        await child.kill(SIGTERM)
     }
 
     @Test("Postgres connections of the stack killed during streaming: it reconnects and catches up, nothing lost")
@@ -155,7 +160,6 @@ struct FaultTests {
         let database = try await TestPostgres.shared().makeDatabase(prefix: "fault")
         var child = try Child(database: database)
         try await child.start()
-        defer { child.kill(SIGKILL) }
         let token = TestTokens.make(sub: "user-a", audience: child.audience)
         let stream = try await SyncStreamConnection.open(child.syncURL, token: token)
         _ = try await stream.untilComplete()
@@ -188,6 +192,6 @@ struct FaultTests {
         #expect(model.mismatches.isEmpty)
         #expect(ProcessRunner.isRunning(child.pid), "the stack exited instead of reconnecting")
         stream.close()
-        child.kill(SIGTERM)
+        await child.kill(SIGTERM)
     }
 }

@@ -36,6 +36,7 @@ struct CompactJWT: Sendable {
             let headerBytes = Self.base64URLDecode(parts[0]),
             let payloadBytes = Self.base64URLDecode(parts[1]),
             let signature = Self.base64URLDecode(parts[2]),
+            !JSONNesting.exceedsLimit(headerBytes), !JSONNesting.exceedsLimit(payloadBytes),
             case .object(let header)? = try? JSONDecoder().decode(StackCore.JSONValue.self, from: Data(headerBytes)),
             case .object(let payload)? = try? JSONDecoder().decode(StackCore.JSONValue.self, from: Data(payloadBytes))
         else {
