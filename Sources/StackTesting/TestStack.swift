@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresNIO
 import StackConfig
 import StackCore
 import StackPostgres
@@ -94,6 +95,20 @@ public final class TestStack: Sendable {
     public func stop() async throws {
         shutdown()
         try await task.value
+        // The cluster is shared by every test of the process and has a fixed number of slots: give ours back.
+        let logger = {
+            var logger = Logger(label: "stack.test")
+            logger.logLevel = .critical
+            return logger
+        }()
+        try? await PostgresClient.withClient(database.databaseURL, logger: logger) { client in
+            let rows = try await client.query(
+                """
+                SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+                  WHERE database = current_database() AND NOT active
+                """, logger: logger)
+            for try await _ in rows {}
+        }
     }
 
     /// A free loopback port.
