@@ -24,8 +24,10 @@ public final class TestPostgres: Sendable {
     private static let sharedCluster = SharedCluster()
 
     // Parallel tests open many connections and walsenders; fsync off because the cluster is thrown away.
+    // A stopped test stack leaves its (inactive) slot behind, so slots are counted per stack started, not per
+    // stack running: 60 ran out once the suite started more stacks than that and later stacks never replicated.
     static let testDefaults = [
-        "fsync": "off", "max_connections": "300", "max_wal_senders": "60", "max_replication_slots": "60",
+        "fsync": "off", "max_connections": "300", "max_wal_senders": "60", "max_replication_slots": "200",
     ]
 
     /// The process-wide cluster, started on first use.
