@@ -29,14 +29,7 @@ struct ClientCLITests {
 
     /// Runs `body` against a fresh stack and stops the stack afterwards, also when the body throws.
     static func withStack(yaml: String = yaml, _ body: (TestStack) async throws -> Void) async throws {
-        let stack = try await TestStack.start(yaml: yaml)
-        do {
-            try await body(stack)
-        } catch {
-            try? await stack.stop()
-            throw error
-        }
-        try await stack.stop()
+        try await withTestStack(yaml: yaml, body)
     }
 
     /// `stack client sign-up` on the default device.

@@ -73,3 +73,15 @@ func applySchema(_ configPath: String) async throws -> StackConfig {
     }
     return config
 }
+
+/// Runs `body` against a fresh in-process stack of `yaml` and stops the stack afterwards, also when the body throws.
+func withTestStack(yaml: String, _ body: (TestStack) async throws -> Void) async throws {
+    let stack = try await TestStack.start(yaml: yaml)
+    do {
+        try await body(stack)
+    } catch {
+        try? await stack.stop()
+        throw error
+    }
+    try await stack.stop()
+}

@@ -52,6 +52,11 @@ import Testing
                 - SELECT id, title FROM group_docs WHERE group_id = bucket.group_id
         """
 
+    /// Runs `body` against a fresh stack of `yaml` and stops the stack afterwards, also when the body throws.
+    static func withStack(_ body: (TestStack) async throws -> Void) async throws {
+        try await withTestStack(yaml: Self.yaml, body)
+    }
+
     static func token(_ user: String, stack: TestStack) -> String {
         TestTokens.make(sub: user, audience: stack.config.sync.audience[0])
     }
@@ -63,8 +68,7 @@ import Testing
     /// The scripted scenario: initial sync, incremental change, bucket gained, bucket lost, write checkpoint.
     /// Its transcript (keepalives dropped) must equal the golden file byte for byte.
     @Test func goldenTranscript() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             try await Self.sql(
                 stack,
                 "INSERT INTO documents VALUES ('d1', 'first', 'user-a'), ('d2', 'second', 'user-a'), "
@@ -129,17 +133,12 @@ import Testing
             #expect(model.mismatches.isEmpty, "bucket checksums differ from the ops sent: \(model.mismatches)")
             #expect(model.duplicates.isEmpty)
             try compareGolden("sync-scenario.ndjson", transcript.joined(separator: "\n") + "\n")
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 
     /// Every op's checksum is recomputed from its content here and matches what was sent; bucket sums match.
     @Test func checksumsMatchIndependentComputation() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             var values: [String] = []
             for index in 0..<250 { values.append("('doc-\(index)', 'title \(index) \\u00e9', 'user-a')") }
             try await Self.sql(stack, "INSERT INTO documents VALUES " + values.joined(separator: ","))
@@ -164,18 +163,13 @@ import Testing
             #expect(checked >= 250)
             #expect(model.mismatches.isEmpty)
             #expect(model.rows("1#user_docs[\"user-a\"]").count == 248)
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 
     /// A download larger than one page: `data` lines of at most 1000 ops and about 1 MiB, each continuing where the
     /// previous ended (`after` = previous `next_after`), `has_more` until the last, every op once.
     @Test func largeDownloadIsChunkedAndContinuous() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             try await Self.sql(
                 stack,
                 """
@@ -209,17 +203,12 @@ import Testing
             #expect(model.duplicates.isEmpty)
             #expect(model.mismatches.isEmpty)
             #expect(model.rows("1#user_docs[\"user-a\"]").count == 2600)
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 
     /// Two users see only their own buckets and rows.
     @Test func usersSeeOnlyTheirOwnBuckets() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             try await Self.sql(
                 stack,
                 "INSERT INTO documents VALUES ('a1', 'a', 'user-a'), ('b1', 'b', 'user-b'), ('b2', 'b', 'user-b')")
@@ -237,17 +226,12 @@ import Testing
             #expect(Set(seen["user-b"]!.expected.keys) == ["1#user_docs[\"user-b\"]"])
             #expect(Set(seen["user-a"]!.rows("1#user_docs[\"user-a\"]").keys) == ["a1"])
             #expect(Set(seen["user-b"]!.rows("1#user_docs[\"user-b\"]").keys) == ["b1", "b2"])
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 
     /// Reconnecting with the positions reached sends no op twice, only what changed while away.
     @Test func reconnectSendsNothingTwice() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             try await Self.sql(stack, "INSERT INTO documents VALUES ('d1', 'one', 'user-a'), ('d2', 'two', 'user-a')")
             try await waitForOps(stack, atLeast: 2)
             let token = Self.token("user-a", stack: stack)
@@ -278,18 +262,13 @@ import Testing
             for line in lines { model.apply(line.line) }
             #expect(model.duplicates.isEmpty)
             #expect(model.mismatches.isEmpty)
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 
     /// Client-chosen checkpoint ids (`/sync/checkpoint-request`): only a larger id advances; the stored one shows up
     /// as `write_checkpoint` on the stream once replication passes it.
     @Test func checkpointRequestIDs() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             let token = Self.token("user-a", stack: stack)
             func request(_ id: String) async throws -> (Int, String) {
                 let response = try await HTTPTestClient.send(
@@ -318,17 +297,12 @@ import Testing
                 "GET", stack.endpoints.syncURL + "/write-checkpoint2.json?client_id=x", headers: [], body: nil)
             #expect(anonymous.status == 401)
             #expect(String(decoding: anonymous.body, as: UTF8.self).contains("PSYNC_S2106"))
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 
     /// Auth failures over HTTP: PowerSync's status, code and body shape; no token text in the body.
     @Test func authFailuresAreRejectedBeforeStreaming() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             let audience = stack.config.sync.audience[0]
             let cases: [(String, String?, String)] = [
                 ("no token", nil, "PSYNC_S2106"),
@@ -357,17 +331,12 @@ import Testing
                 stack.endpoints.syncURL, token: Self.token("user-a", stack: stack), scheme: "Bearer")
             #expect(bearer.status == 200)
             bearer.close()
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 
     /// Connection and bucket limits answer with PowerSync's codes; a closed stream frees its slot.
     @Test func limits() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             let token = Self.token("user-a", stack: stack)
             var open: [SyncStreamConnection] = []
             for _ in 0..<5 {
@@ -398,11 +367,7 @@ import Testing
                 stack.endpoints.syncURL, token: Self.token("user-z", stack: stack))
             #expect(many.status == 400)
             #expect(many.errorBody?.contains("PSYNC_S2305") == true)
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 
     /// An open stream ends cleanly when the stack shuts down (no hang, no leaked task).
@@ -423,8 +388,7 @@ import Testing
 
     /// `token_expires_in` warns 20 s before expiry, then says `0` at expiry and the stream ends.
     @Test func tokenExpiryIsAnnouncedThenEndsTheStream() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             let token = TestTokens.make(sub: "user-a", audience: stack.config.sync.audience[0], lifetime: 23)
             let stream = try await SyncStreamConnection.open(stack.endpoints.syncURL, token: token)
             let lines = try await stream.read(
@@ -439,17 +403,12 @@ import Testing
             } until: {
                 $0
             }
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 
     /// A token already past `exp` but inside the 60 s tolerance: accepted, then `0` and the end at once.
     @Test func streamEndsWhenTheTokenExpires() async throws {
-        let stack = try await TestStack.start(yaml: Self.yaml)
-        do {
+        try await Self.withStack { stack in
             // A token that expired 50 s ago is still inside the 60 s tolerance: accepted, ends within ~10 s.
             let token = TestTokens.make(
                 sub: "user-a", audience: stack.config.sync.audience[0], lifetime: 300, issuedAgo: 350)
@@ -464,11 +423,7 @@ import Testing
             } until: {
                 $0
             }
-        } catch {
-            try? await stack.stop()
-            throw error
         }
-        try await stack.stop()
     }
 }
 
