@@ -66,4 +66,26 @@ import Yams
         #expect(export.warnings.count == 2)
         #expect(export.warnings.contains { $0.contains("app_pub") })
     }
+
+    @Test func refusesAConfigWithoutSyncRules() throws {
+        let directory = NSTemporaryDirectory() + "export-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/stack.yaml"
+        try "schema:\n  tables:\n    t:\n      columns: { id: { type: text, primary_key: true }, owner_id: text }\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try ConfigLoader().load(explicit: path)
+        #expect(throws: (any Error).self) { try PowerSyncExport(config: config) }
+        do {
+            _ = try PowerSyncExport(config: config)
+        } catch {
+            #expect("\(error)".contains("STACK-X002") && "\(error)".contains("sync_rules"), "\(error)")
+        }
+    }
+
+    @Test func benchRefusesNonPositiveSizes() {
+        #expect(throws: (any Error).self) { try BenchCommand.parse(["--rows", "0"]) }
+        #expect(throws: (any Error).self) { try BenchCommand.parse(["--repeat", "-1"]) }
+        #expect(throws: (any Error).self) { try ExportCommand.PowerSync.parse([]) }  // --out is required
+        #expect((try? BenchCommand.parse(["--rows", "10", "--streams", "5"])) != nil)
+    }
 }
