@@ -80,6 +80,13 @@ final class ReplicationEventBuffer: @unchecked Sendable {
         return true
     }
 
+    /// How many events wait for the consumer now (tests watch the buffer fill).
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count
+    }
+
     /// Producer: ends the stream after the buffered events (with an error, or cleanly when nil).
     func finish(_ error: ReplicationConnectionError?) {
         condition.lock()
