@@ -32,9 +32,9 @@ extension AuthStore {
 
     /// Inserts `make()` unless a live key (no `expiresAt`, or one in the future) exists; true when it inserted.
     public func insertKeyIfNoLiveKey(now: Date, make: @Sendable () throws -> JWKSRow) async throws -> Bool {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.keyLockID))", logger: logger)
-            let live = try await connection.query(
+        try await client.transaction(logger: logger) { connection in
+            try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(\(Self.keyLockID))", logger: logger)
+            let live = try await connection.queryIfOpen(
                 #"SELECT 1 FROM "jwks" WHERE "expiresAt" IS NULL OR "expiresAt" > \#(now) LIMIT 1"#, logger: logger)
             for try await _ in live { return false }
             try await insert(try make(), on: connection)
@@ -44,9 +44,9 @@ extension AuthStore {
 
     /// Rotation: every live key stops signing with `retiredExpiresAt`, then `newKey` becomes the signing key.
     public func rotate(to newKey: JWKSRow, retiredExpiresAt: Date, now: Date) async throws -> Int {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.keyLockID))", logger: logger)
-            let rows = try await connection.query(
+        try await client.transaction(logger: logger) { connection in
+            try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(\(Self.keyLockID))", logger: logger)
+            let rows = try await connection.queryIfOpen(
                 """
                 UPDATE "jwks" SET "expiresAt" = \(retiredExpiresAt)
                 WHERE "expiresAt" IS NULL OR "expiresAt" > \(now) RETURNING 1
@@ -59,7 +59,7 @@ extension AuthStore {
     }
 
     private func insert(_ row: JWKSRow, on connection: PostgresConnection) async throws {
-        try await connection.query(
+        try await connection.queryIfOpen(
             """
             INSERT INTO "jwks" ("id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg", "crv")
             VALUES (\(row.id), \(row.publicKey), \(row.privateKey), \(row.createdAt), \(row.expiresAt), \(row.alg),

@@ -45,15 +45,15 @@ public struct AuthStore: Sendable {
     /// Throws `AuthError.userAlreadyExists` when the email is taken, even by a concurrent sign-up.
     public func createUser(_ user: AuthUser, passwordHash: String, session: AuthSession) async throws {
         do {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(
+            try await client.transaction(logger: logger) { connection in
+                try await connection.queryIfOpen(
                     """
                     INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt")
                     VALUES (\(user.id), \(user.name), \(user.email), \(user.emailVerified), \(user.image),
                             \(user.createdAt), \(user.updatedAt))
                     """, logger: logger)
                 let accountID = AuthIdentifier.generate()
-                try await connection.query(
+                try await connection.queryIfOpen(
                     """
                     INSERT INTO "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt")
                     VALUES (\(accountID), \(user.id), 'credential', \(user.id), \(passwordHash),
@@ -72,7 +72,7 @@ public struct AuthStore: Sendable {
     }
 
     private func insert(_ session: AuthSession, on connection: PostgresConnection) async throws {
-        try await connection.query(
+        try await connection.queryIfOpen(
             """
             INSERT INTO "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
             VALUES (\(session.id), \(session.expiresAt), \(session.token), \(session.createdAt), \(session.updatedAt),

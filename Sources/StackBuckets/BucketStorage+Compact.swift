@@ -39,8 +39,8 @@ extension BucketStorage {
     private func compact(stream: Int, bucket: String, upTo: Int64) async throws -> (Int, Int) {
         let s = self.s
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection -> (Int, Int) in
-            let rows = try await connection.query(
+        return try await client.transaction(logger: logger) { connection -> (Int, Int) in
+            let rows = try await connection.queryIfOpen(
                 """
                 SELECT op_id, op, table_name, row_id, source_table, source_key, checksum, target_op
                 FROM \(unescaped: s).bucket_data
@@ -62,7 +62,7 @@ extension BucketStorage {
             if !plan.moves.isEmpty {
                 let ids = plan.moves.map(\.opID)
                 let targets = plan.moves.map(\.target)
-                try await connection.query(
+                try await connection.queryIfOpen(
                     """
                     UPDATE \(unescaped: s).bucket_data d SET op = 'MOVE', target_op = m.t, table_name = NULL,
                       row_id = NULL, data = NULL, source_table = NULL, source_key = NULL
@@ -72,14 +72,14 @@ extension BucketStorage {
             }
             var cleared = 0
             if let clear = plan.clear {
-                let deleted = try await connection.query(
+                let deleted = try await connection.queryIfOpen(
                     """
                     WITH gone AS (DELETE FROM \(unescaped: s).bucket_data
                       WHERE group_id = \(stream) AND bucket_name = \(bucket) AND op_id <= \(clear.upTo) RETURNING 1)
                     SELECT count(*)::bigint FROM gone
                     """, logger: logger)
                 for try await count in deleted.decode(Int64.self) { cleared = Int(count) }
-                try await connection.query(
+                try await connection.queryIfOpen(
                     """
                     INSERT INTO \(unescaped: s).bucket_data (group_id, bucket_name, op_id, op, checksum, target_op)
                     VALUES (\(stream), \(bucket), \(clear.opID), 'CLEAR', \(Int64(clear.checksum)), \(clear.targetOp))

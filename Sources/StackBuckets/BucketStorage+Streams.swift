@@ -142,12 +142,12 @@ extension BucketStorage {
     /// Deletes everything stored for a stream (ops, rows, parameters, progress and the stream row).
     public func deleteStream(_ stream: Int) async throws {
         do {
-            try await client.withTransaction(logger: logger) { connection in
+            try await client.transaction(logger: logger) { connection in
                 for table in ["bucket_data", "current_data", "bucket_parameters", "source_tables"] {
-                    try await connection.query(
+                    try await connection.queryIfOpen(
                         "DELETE FROM \(unescaped: s).\(unescaped: table) WHERE group_id = \(stream)", logger: logger)
                 }
-                try await connection.query(
+                try await connection.queryIfOpen(
                     "DELETE FROM \(unescaped: s).replication_streams WHERE id = \(stream)", logger: logger)
             }
         } catch {

@@ -51,12 +51,12 @@ extension BucketStorage {
         let schema = self.schema
         let outcome: CommitOutcome
         do {
-            outcome = try await client.withTransaction(logger: logger) { connection -> CommitOutcome in
+            outcome = try await client.transaction(logger: logger) { connection -> CommitOutcome in
                 let total = planner.ops.count + planner.parameters.count
                 var ids: [Int64] = []
                 ids.reserveCapacity(total)
                 if total > 0 {
-                    let rows = try await connection.query(
+                    let rows = try await connection.queryIfOpen(
                         "SELECT nextval('\(unescaped: s).op_id_sequence') FROM generate_series(1, \(total))",
                         logger: logger)
                     for try await id in rows.decode(Int64.self) { ids.append(id) }
@@ -69,7 +69,7 @@ extension BucketStorage {
                     on: connection, logger: logger)
                 try await Self.saveRows(planner, stream: stream, s: s, on: connection, logger: logger)
                 if let progress {
-                    try await connection.query(
+                    try await connection.queryIfOpen(
                         """
                         UPDATE \(unescaped: s).source_tables SET snapshot_last_key = \(progress.lastKey),
                           snapshot_replicated_count = \(progress.replicated), snapshot_done = \(progress.done)
@@ -79,7 +79,7 @@ extension BucketStorage {
                 }
                 guard let lsn else {
                     if maxOp > 0 {
-                        try await connection.query(
+                        try await connection.queryIfOpen(
                             """
                             UPDATE \(unescaped: s).replication_streams
                             SET keepalive_op = GREATEST(coalesce(keepalive_op, 0), \(maxOp)) WHERE id = \(stream)
@@ -120,7 +120,7 @@ extension BucketStorage {
             let checksums = slice.map { Int64($0.checksum) }
             // Arrays cannot carry NULL through PostgresNIO; '' is never valid row JSON, so it stands for NULL.
             let data = slice.map { $0.data ?? "" }
-            try await connection.query(
+            try await connection.queryIfOpen(
                 """
                 INSERT INTO \(unescaped: s).bucket_data
                   (group_id, bucket_name, op_id, op, source_table, source_key, table_name, row_id, checksum, data)
@@ -143,7 +143,7 @@ extension BucketStorage {
             let keys = slice.map(\.source.key)
             let lookups = slice.map(\.lookup)
             let values = slice.map(\.parameters)
-            try await connection.query(
+            try await connection.queryIfOpen(
                 """
                 INSERT INTO \(unescaped: s).bucket_parameters
                   (id, group_id, source_table, source_key, lookup, bucket_parameters)
@@ -169,7 +169,7 @@ extension BucketStorage {
             let buckets = slice.map(\.1.bucketsText)
             let lookups = slice.map(\.1.lookupsText)
             let data = slice.map(\.1.data.jsonText)
-            try await connection.query(
+            try await connection.queryIfOpen(
                 """
                 INSERT INTO \(unescaped: s).current_data (group_id, source_table, source_key, buckets, lookups, data)
                 SELECT \(stream), t, k, b, l, d
@@ -183,7 +183,7 @@ extension BucketStorage {
             let slice = deletes[start..<min(start + chunkSize, deletes.count)]
             let tables = slice.map(\.table)
             let keys = slice.map(\.key)
-            try await connection.query(
+            try await connection.queryIfOpen(
                 """
                 DELETE FROM \(unescaped: s).current_data c USING unnest(\(tables)::text[], \(keys)::text[]) AS x(t, k)
                 WHERE c.group_id = \(stream) AND c.source_table = x.t AND c.source_key = x.k
@@ -198,7 +198,7 @@ extension BucketStorage {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> CommitOutcome {
         let text = lsn.description
-        let rows = try await connection.query(
+        let rows = try await connection.queryIfOpen(
             """
             UPDATE \(unescaped: s).replication_streams r SET
               persisted_lsn = CASE WHEN r.persisted_lsn IS NULL OR r.persisted_lsn < \(text) THEN \(text)
@@ -231,7 +231,7 @@ extension BucketStorage {
         var superseded: [Int] = []
         let activated = result.oldState == StreamState.processing.rawValue
         if activated {
-            let stopped = try await connection.query(
+            let stopped = try await connection.queryIfOpen(
                 """
                 UPDATE \(unescaped: s).replication_streams SET state = 'STOP'
                 WHERE state IN ('ACTIVE', 'PROCESSING') AND id <> \(stream) AND id < \(stream) RETURNING id
@@ -240,7 +240,7 @@ extension BucketStorage {
         }
         let payload =
             "{\"schema\":\(quoteJSON(schema)),\"stream\":\(stream),\"checkpoint\":\"\(op)\",\"lsn\":\"\(text)\"}"
-        try await connection.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+        try await connection.queryIfOpen("SELECT pg_notify(\(channel), \(payload))", logger: logger)
         return CommitOutcome(
             checkpoint: Checkpoint(streamID: stream, opID: op, lsn: lsn), activated: activated,
             superseded: superseded, opCount: opCount)

@@ -37,17 +37,17 @@ public enum Migrator {
             """, logger: logger)
         var applied = 0
         for migration in migrations.sorted(by: { $0.id < $1.id }) {
-            let ran = try await client.withTransaction(logger: logger) { connection -> Bool in
+            let ran = try await client.transaction(logger: logger) { connection -> Bool in
                 // One stack at a time per namespace; the check happens under the lock.
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(namespace)))", logger: logger)
-                let rows = try await connection.query(
+                try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(hashtext(\(namespace)))", logger: logger)
+                let rows = try await connection.queryIfOpen(
                     "SELECT 1 FROM stack_meta.migrations WHERE namespace = \(namespace) AND id = \(migration.id)",
                     logger: logger)
                 for try await _ in rows { return false }
                 for statement in SQLScript.statements(migration.sql) {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.queryIfOpen(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.queryIfOpen(
                     "INSERT INTO stack_meta.migrations (namespace, id, name) VALUES (\(namespace), \(migration.id), \(migration.name))",
                     logger: logger)
                 return true

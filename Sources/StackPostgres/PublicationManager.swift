@@ -82,10 +82,10 @@ public struct PublicationManager: Sendable {
     public func ensure(client: PostgresClient, logger: Logger) async throws -> Bool {
         let current = try await state(client: client, logger: logger)
         guard let sql = fix(for: current) else { return false }
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
             where !statement.isEmpty {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.queryIfOpen(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         }
         logger.info("publication updated", metadata: ["sync.publication": "\(name)", "sync.tables": "\(tables)"])

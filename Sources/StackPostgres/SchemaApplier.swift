@@ -44,12 +44,12 @@ public struct SchemaApplier: Sendable {
     public func apply(client: PostgresClient, logger: Logger) async throws -> Outcome {
         let diff = try await diff(client: client, logger: logger)
         if !diff.additive.isEmpty {
-            try await client.withTransaction(logger: logger) { connection in
+            try await client.transaction(logger: logger) { connection in
                 // Serialise concurrent `stack up`s against one database.
-                try await connection.query("SELECT pg_advisory_xact_lock(7431001)", logger: logger)
+                try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(7431001)", logger: logger)
                 for change in diff.additive {
                     logger.debug("applying schema change", metadata: ["schema.change": "\(change)"])
-                    try await connection.query(PostgresQuery(unsafeSQL: change.sql), logger: logger)
+                    try await connection.queryIfOpen(PostgresQuery(unsafeSQL: change.sql), logger: logger)
                 }
             }
         }

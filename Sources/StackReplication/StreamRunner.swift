@@ -23,12 +23,14 @@ struct StreamRunner: Sendable {
     /// Seconds between `ping` logical messages that let idle databases advance the checkpoint LSN.
     var pingInterval: TimeInterval = 10
 
-    /// Runs until cancelled; reconnects after connection failures.
+    /// Runs until cancelled; reconnects after connection failures, backing off from 1 s to 30 s while attempts fail
+    /// before streaming (a stream that got going starts over at 1 s).
     func run() async throws {
         var backoff: Duration = .seconds(1)
         while !Task.isCancelled {
+            var streamed = false
             do {
-                try await runOnce()
+                try await runOnce(streamed: &streamed)
                 return
             } catch is CancellationError {
                 return
@@ -37,6 +39,7 @@ struct StreamRunner: Sendable {
             } catch {
                 if Task.isCancelled { return }
                 if let lost = Self.slotLost(error) { throw lost }
+                if streamed { backoff = .seconds(1) }
                 logger.warning(
                     "replication interrupted; reconnecting",
                     metadata: [
@@ -44,6 +47,7 @@ struct StreamRunner: Sendable {
                         "replication.retry_in": "\(backoff)",
                     ])
                 try? await storage.setFatalError(stream: streamID, PostgresErrorText.describe(error))
+                logger.debug("replication error recorded", metadata: ["replication.stream": "\(streamID)"])
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(30))
             }
@@ -61,12 +65,14 @@ struct StreamRunner: Sendable {
         return nil
     }
 
-    private func runOnce() async throws {
+    private func runOnce(streamed: inout Bool) async throws {
+        logger.debug("replication attempt", metadata: ["replication.stream": "\(streamID)"])
         guard let record = try await storage.stream(id: streamID) else {
             throw ReplicationError(code: "STACK-R103", message: "Replication stream \(streamID) disappeared.")
         }
         let slot = try await slotStatus(record.slotName)
         if case .lost = slot { throw ReplicationError.slotLost(record.slotName, "was invalidated (wal_status lost)") }
+        logger.debug("replication slot checked", metadata: ["replication.slot": "\(record.slotName)"])
         let connection = try await LibPQReplicationConnection.connect(url: databaseURL, logger: logger)
         do {
             if !record.snapshotDone {
@@ -81,7 +87,8 @@ struct StreamRunner: Sendable {
                 throw ReplicationError.slotLost(record.slotName, "does not exist")
             }
             try await storage.setFatalError(stream: streamID, nil)
-            try await stream(connection, slot: record.slotName, persisted: record.persistedLSN ?? .zero)
+            try await stream(
+                connection, slot: record.slotName, persisted: record.persistedLSN ?? .zero, streamed: &streamed)
         } catch {
             await connection.stop()
             throw error
@@ -123,8 +130,11 @@ struct StreamRunner: Sendable {
         try await storage.client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
     }
 
-    private func stream(_ connection: LibPQReplicationConnection, slot: String, persisted: LSN) async throws {
+    private func stream(
+        _ connection: LibPQReplicationConnection, slot: String, persisted: LSN, streamed: inout Bool
+    ) async throws {
         let events = try await connection.startReplication(slot: slot, publications: [publication])
+        streamed = true
         logger.info("replication streaming", metadata: ["replication.slot": "\(slot)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [pingInterval, self] in

@@ -70,17 +70,17 @@ struct SeedWriter: Sendable {
 
     /// Inserts one chunk in one transaction; returns inserted/existing counts per table.
     func write(_ chunk: [SeedRows]) async throws -> [String: Outcome] {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             // Seeding is repeatable (idempotent), so a crash losing the last chunks costs a rerun, not data:
             // skip the WAL flush wait at each chunk's commit.
-            try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
+            try await connection.queryIfOpen("SET LOCAL synchronous_commit = off", logger: logger)
             var outcomes: [String: Outcome] = [:]
             for rows in chunk where !rows.rows.isEmpty {
                 var bindings = PostgresBindings(capacity: rows.columns.count)
                 for index in rows.columns.indices { try bindings.append(TextArray(values: rows.column(index))) }
                 let query = PostgresQuery(unsafeSQL: statements[rows.table]!, binds: bindings)
                 var inserted = 0
-                for try await count in try await connection.query(query, logger: logger).decode(Int64.self) {
+                for try await count in try await connection.queryIfOpen(query, logger: logger).decode(Int64.self) {
                     inserted = Int(count)
                 }
                 outcomes[rows.table, default: Outcome()].inserted += inserted

@@ -51,16 +51,10 @@ public struct UploadService: Sendable {
                 try await apply(transaction, userID: userID, clientID: request.clientID)
                 outcome.applied.append(transaction.opID)
             } catch let rejection as UploadRejection {
-                outcome.rejected.append(Self.rejected(transaction, rejection))
-            } catch let error as PostgresTransactionError where error.closureError is UploadRejection {
-                // withTransaction rolled back and wraps what the closure threw.
-                let rejection = error.closureError as! UploadRejection
+                // The transaction rolled back; the rejection is reported and the client moves on.
                 outcome.rejected.append(Self.rejected(transaction, rejection))
             } catch {
-                let underlying =
-                    (error as? PostgresTransactionError).flatMap { $0.closureError ?? $0.commitError ?? $0.beginError }
-                    ?? error
-                let reason = PostgresErrorText.describe(underlying)
+                let reason = PostgresErrorText.describe(error)
                 logger.warning("upload transaction failed", metadata: ["user.id": "\(userID)", "error": "\(reason)"])
                 throw .unavailable(reason)
             }
@@ -75,7 +69,7 @@ public struct UploadService: Sendable {
     private func apply(_ transaction: UploadRequest.Transaction, userID: String, clientID: String) async throws {
         // Plan first: every rejection that needs no database happens before a connection is taken.
         let steps = try UploadPlanner(catalog: catalog).plan(transaction.ops)
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             // The marker row commits with the writes, so a retry after a lost response is recognised.
             let marker = try await connection.query(
                 """

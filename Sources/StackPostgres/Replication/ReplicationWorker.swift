@@ -337,37 +337,64 @@ private struct StreamingSession {
             throw ReplicationConnectionError.connectionLost(PGResult.connectionMessage(connection))
         }
         try flush()
-        let deadline = Date(timeIntervalSinceNow: 5)
-        while Date() < deadline {
-            var pointer: UnsafeMutablePointer<CChar>?
-            let length = PQgetCopyData(connection, &pointer, 1)
-            if let pointer { PQfreemem(pointer) }
-            if length == 0 {
-                try waitForInput()
-            } else if length < 0 {
-                break
-            }
-        }
-        PQsetnonblocking(connection, 0)
-        while let result = PQgetResult(connection) {
-            PQclear(result)
+        if let error = drainResults(until: Date(timeIntervalSinceNow: 5)) {
+            // The stream is ending anyway; the connection is closed next.
+            logger.debug("replication command ended with an error on stop", metadata: ["error": "\(error)"])
         }
         logger.debug("replication streaming stopped", metadata: ["replication.lsn": "\(lastStatusLSN)"])
     }
 
-    /// The server ended the COPY on its own: report its error (slot dropped, publication missing, …).
-    private func serverEndedCopy() -> ReplicationConnectionError? {
-        var error: ReplicationConnectionError?
-        while let pointer = PQgetResult(connection) {
-            let status = PQresultStatus(pointer)
-            if status != PGRES_COMMAND_OK && status != PGRES_COPY_BOTH && error == nil {
-                let result = PGResultBox(pointer)
-                error = result.error()
-            } else {
-                PQclear(pointer)
+    /// The server ended the COPY on its own: report its error (slot dropped, publication missing, terminated, …).
+    private func serverEndedCopy() -> ReplicationConnectionError {
+        drainResults(until: Date(timeIntervalSinceNow: 5))
+            ?? .connectionLost("the server ended the replication stream")
+    }
+
+    /// Reads the results that end the replication command; returns the first error. Bounded by `deadline` and by
+    /// the copy state: `PQgetResult` answers `PGRES_COPY_*` again and again while a copy is open, and blocks without
+    /// a timeout while the server is silent, so a plain `while PQgetResult != nil` loop can hang the thread for good
+    /// (then nothing reconnects and nothing is logged). Each copy state is answered so that it changes: the server's
+    /// CopyDone (`PGRES_COPY_IN`) gets ours, copy data still arriving after ours (`PGRES_COPY_OUT`) is discarded.
+    private func drainResults(until deadline: Date) -> ReplicationConnectionError? {
+        var first: ReplicationConnectionError?
+        do {
+            while Date() < deadline {
+                if PQisBusy(connection) == 1 {
+                    try waitForInput()
+                    continue
+                }
+                guard let pointer = PQgetResult(connection) else { return first }
+                let status = PQresultStatus(pointer)
+                switch status {
+                case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+                    PQclear(pointer)
+                case PGRES_COPY_IN, PGRES_COPY_BOTH:
+                    PQclear(pointer)
+                    guard PQputCopyEnd(connection, nil) == 1 else {
+                        return first ?? .connectionLost(PGResult.connectionMessage(connection))
+                    }
+                    try flush()
+                case PGRES_COPY_OUT:
+                    PQclear(pointer)
+                    var data: UnsafeMutablePointer<CChar>?
+                    let length = PQgetCopyData(connection, &data, 1)
+                    if let data { PQfreemem(data) }
+                    if length == 0 {
+                        try waitForInput()
+                    } else if length < -1 {
+                        return first ?? .connectionLost(PGResult.connectionMessage(connection))
+                    }
+                default:
+                    let result = PGResultBox(pointer)
+                    if first == nil { first = result.error() } else { PQclear(pointer) }
+                }
             }
+        } catch let failure as ReplicationConnectionError {
+            return first ?? failure
+        } catch {
+            return first ?? .connectionLost("\(error)")
         }
-        return error ?? .connectionLost("the server ended the replication stream")
+        return first ?? .connectionLost("the server did not finish the replication command within 5 seconds")
     }
 }
 
