@@ -42,18 +42,25 @@ public final class BucketStorage: Sendable {
                 let slice = keys[chunk..<min(chunk + Self.chunkSize, keys.count)]
                 let tables = slice.map(\.table)
                 let sourceKeys = slice.map(\.key)
-                let rows = try await client.query(
-                    """
+                let query: PostgresQuery = """
                     SELECT c.source_table, c.source_key, c.buckets, c.lookups, c.data
                     FROM \(unescaped: s).current_data c
                     JOIN unnest(\(tables)::text[], \(sourceKeys)::text[]) AS k(t, key)
                       ON c.source_table = k.t AND c.source_key = k.key
                     WHERE c.group_id = \(stream)
-                    """, logger: logger)
-                for try await (table, key, buckets, lookups, data) in rows.decode((String, String, String, String, String).self) {
-                    found[SourceRowKey(table: table, key: key)] = StoredRow(
-                        bucketsText: buckets, lookupsText: lookups, dataText: data)
-                }
+                    """
+                found.merge(
+                    try await client.withRows(query, logger: logger) { rows in
+                        var chunkRows: [SourceRowKey: StoredRow] = [:]
+                        for try await (table, key, buckets, lookups, data) in rows.decode(
+                            (String, String, String, String, String).self)
+                        {
+                            chunkRows[SourceRowKey(table: table, key: key)] = StoredRow(
+                                bucketsText: buckets, lookupsText: lookups, dataText: data)
+                        }
+                        return chunkRows
+                    }
+                ) { _, new in new }
             }
         } catch {
             throw BucketStorageError.query("read current rows", error)
@@ -65,14 +72,17 @@ public final class BucketStorage: Sendable {
     public func storedRows(stream: Int, table: SourceTable) async throws -> [SourceRowKey: StoredRow] {
         var found: [SourceRowKey: StoredRow] = [:]
         do {
-            let rows = try await client.query(
-                """
+            let query: PostgresQuery = """
                 SELECT source_key, buckets, lookups, data FROM \(unescaped: s).current_data
                 WHERE group_id = \(stream) AND source_table = \(table.description)
-                """, logger: logger)
-            for try await (key, buckets, lookups, data) in rows.decode((String, String, String, String).self) {
-                found[SourceRowKey(table: table.description, key: key)] = StoredRow(
-                    bucketsText: buckets, lookupsText: lookups, dataText: data)
+                """
+            found = try await client.withRows(query, logger: logger) { rows in
+                var tableRows: [SourceRowKey: StoredRow] = [:]
+                for try await (key, buckets, lookups, data) in rows.decode((String, String, String, String).self) {
+                    tableRows[SourceRowKey(table: table.description, key: key)] = StoredRow(
+                        bucketsText: buckets, lookupsText: lookups, dataText: data)
+                }
+                return tableRows
             }
         } catch {
             throw BucketStorageError.query("read the rows of \(table)", error)

@@ -29,46 +29,28 @@ extension PostgresClient {
         }
     }
 
+    /// Runs `query` on a leased connection that is still open and hands its rows to `body` while the lease is held.
+    /// Unlike `query`, it never writes to a connection the pool has not yet noticed is closed (see `transaction`).
+    public func withRows<Result>(
+        _ query: PostgresQuery, logger: Logger,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresRowSequence) async throws -> sending Result
+    ) async throws -> sending Result {
+        try await withConnection(isolation: isolation) { connection in
+            try await body(try await connection.queryIfOpen(query, logger: logger))
+        }
+    }
+
     private static func rollback(_ connection: PostgresConnection, logger: Logger) async {
         guard !connection.isClosed else { return }
-        // The channel may still close between the check and the write; then nothing ever answers the ROLLBACK, so
-        // it runs in its own task and the transaction gives up waiting after 5 s (the pool drops the closed
-        // connection; the stray task stays parked on a promise nobody completes, which costs a few bytes).
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = ResumeOnce(continuation)
-            Task {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                once.resume()
-            }
-            Task {
-                try? await Task.sleep(for: .seconds(5))
-                once.resume()
-            }
-        }
+        // The channel may still close between the check and the write; then nothing ever answers the ROLLBACK.
+        _ = try? await abandoningAfter(.seconds(5)) { _ = try await connection.query("ROLLBACK", logger: logger) }
     }
 }
 
 /// The connection closed before the transaction could use it (the pool hands out a fresh one next time).
 public struct PostgresConnectionClosed: Error, CustomStringConvertible {
     public var description: String { "the Postgres connection closed" }
-}
-
-/// Resumes a continuation the first time `resume()` is called.
-private final class ResumeOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-
-    init(_ continuation: CheckedContinuation<Void, Never>) {
-        self.continuation = continuation
-    }
-
-    func resume() {
-        let pending = lock.withLock {
-            defer { continuation = nil }
-            return continuation
-        }
-        pending?.resume()
-    }
 }
 
 extension PostgresConnection {
@@ -82,5 +64,50 @@ extension PostgresConnection {
     ) async throws -> PostgresRowSequence {
         if isClosed { throw PostgresConnectionClosed() }
         return try await self.query(query, logger: logger, file: file, line: line)
+    }
+}
+
+/// No answer from Postgres within the time allowed (the connection was most likely closed under the query).
+public struct PostgresNoAnswer: Error, CustomStringConvertible {
+    /// The time allowed.
+    public let timeout: Duration
+    public var description: String { "Postgres did not answer within \(timeout) (connection lost?)" }
+}
+
+/// Runs `operation`, or throws `PostgresNoAnswer` after `timeout` without waiting for it any longer.
+///
+/// For small control queries on the pool right after Postgres connections died: the pool can still lease a
+/// connection that has just closed, and PostgresNIO 1.33 never answers a query written to it (see
+/// `PostgresClient.transaction`). The abandoned operation stays parked in its own task.
+public func abandoningAfter<T: Sendable>(
+    _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+        let once = ResumeOnceThrowing(continuation)
+        Task {
+            do { once.resume(with: .success(try await operation())) } catch { once.resume(with: .failure(error)) }
+        }
+        Task {
+            try? await Task.sleep(for: timeout)
+            once.resume(with: .failure(PostgresNoAnswer(timeout: timeout)))
+        }
+    }
+}
+
+/// Resumes a throwing continuation the first time `resume(with:)` is called.
+private final class ResumeOnceThrowing<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Error>?
+
+    init(_ continuation: CheckedContinuation<T, Error>) {
+        self.continuation = continuation
+    }
+
+    func resume(with result: Result<T, Error>) {
+        let pending = lock.withLock {
+            defer { continuation = nil }
+            return continuation
+        }
+        pending?.resume(with: result)
     }
 }

@@ -20,6 +20,8 @@ struct StreamRunner: Sendable {
     let onCommit: @Sendable (CommitOutcome) async -> Void
     /// Flush a batch at a transaction boundary once this many changes are pending, even if more are buffered.
     var maxPendingChanges = 20_000
+    /// How long a small bookkeeping query may take before the attempt is retried.
+    static let controlTimeout: Duration = .seconds(15)
     /// Seconds between `ping` logical messages that let idle databases advance the checkpoint LSN.
     var pingInterval: TimeInterval = 10
 
@@ -46,7 +48,10 @@ struct StreamRunner: Sendable {
                         "replication.stream": "\(streamID)", "error": "\(PostgresErrorText.describe(error))",
                         "replication.retry_in": "\(backoff)",
                     ])
-                try? await storage.setFatalError(stream: streamID, PostgresErrorText.describe(error))
+                let storage = self.storage
+                let (id, reason) = (streamID, PostgresErrorText.describe(error))
+                // Right after Postgres connections died the pool may lease a dead one: never wait on it for good.
+                _ = try? await abandoningAfter(Self.controlTimeout) { try await storage.setFatalError(stream: id, reason) }
                 logger.debug("replication error recorded", metadata: ["replication.stream": "\(streamID)"])
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(30))
@@ -67,10 +72,11 @@ struct StreamRunner: Sendable {
 
     private func runOnce(streamed: inout Bool) async throws {
         logger.debug("replication attempt", metadata: ["replication.stream": "\(streamID)"])
-        guard let record = try await storage.stream(id: streamID) else {
+        let (storage, id) = (self.storage, streamID)
+        guard let record = try await abandoningAfter(Self.controlTimeout, { try await storage.stream(id: id) }) else {
             throw ReplicationError(code: "STACK-R103", message: "Replication stream \(streamID) disappeared.")
         }
-        let slot = try await slotStatus(record.slotName)
+        let slot = try await abandoningAfter(Self.controlTimeout) { [self] in try await slotStatus(record.slotName) }
         if case .lost = slot { throw ReplicationError.slotLost(record.slotName, "was invalidated (wal_status lost)") }
         logger.debug("replication slot checked", metadata: ["replication.slot": "\(record.slotName)"])
         let connection = try await LibPQReplicationConnection.connect(url: databaseURL, logger: logger)
@@ -140,7 +146,7 @@ struct StreamRunner: Sendable {
             group.addTask { [pingInterval, self] in
                 while !Task.isCancelled {
                     try await Task.sleep(for: .seconds(pingInterval))
-                    try? await emitPing()
+                    _ = try? await abandoningAfter(Self.controlTimeout) { try await emitPing() }
                 }
             }
             group.addTask {
