@@ -21,6 +21,8 @@ public final class SyncService: Sendable {
     let cache: ChecksumCache
     let now: @Sendable () -> Date
     private let connections = Mutex(0)
+    /// Counters for `GET /metrics`.
+    let counters = SyncCounters()
 
     /// Creates the service. `rules` nil means no sync rules are configured (streams get `PSYNC_S2302`).
     public init(
@@ -45,8 +47,33 @@ public final class SyncService: Sendable {
         get async { await cache.queries }
     }
 
-    /// Adds `/sync/stream`, `/write-checkpoint2.json` and `/sync/checkpoint-request`.
+    /// Bytes of stream responses the clients' sockets have taken so far.
+    public var streamBytesSent: Int { counters.bytesSent.load(ordering: .relaxed) }
+
+    /// The counters of `GET /metrics`, in Prometheus' text format.
+    public func metricsText() async -> String {
+        """
+        # HELP stack_sync_connections Open /sync/stream connections.
+        # TYPE stack_sync_connections gauge
+        stack_sync_connections \(openConnections)
+        # HELP stack_sync_checksum_queries_total Bucket-checksum queries made (clients at one checkpoint share one).
+        # TYPE stack_sync_checksum_queries_total counter
+        stack_sync_checksum_queries_total \(await checksumQueries)
+        # HELP stack_sync_bytes_sent_total Stream bytes the clients' sockets have taken.
+        # TYPE stack_sync_bytes_sent_total counter
+        stack_sync_bytes_sent_total \(streamBytesSent)
+
+        """
+    }
+
+    /// Adds `/sync/stream`, `/write-checkpoint2.json`, `/sync/checkpoint-request` and `/metrics`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(
+                status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: await self.metricsText())))
+        }
         router.post("/sync/stream") { request, _ in
             await self.respond { try await self.stream(request) }
         }
@@ -249,4 +276,10 @@ public final class SyncService: Sendable {
             status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
+}
+
+/// Counters shared by every connection.
+final class SyncCounters: Sendable {
+    /// Response bytes handed to clients' sockets (a write returns once the socket takes it: backpressure).
+    let bytesSent = Atomic<Int>(0)
 }

@@ -53,7 +53,7 @@ final class SyncSession: Sendable {
             }
             group.addTask { [self] in try await tick() }
             defer { group.cancelAll() }
-            var output = LineOutput(limit: service.limits.writeBufferBytes)
+            var output = LineOutput(limit: service.limits.writeBufferBytes, counters: service.counters)
             try await stream(into: &output, writer: &writer)
             try await output.flush(to: &writer)
         }
@@ -263,9 +263,11 @@ final class SyncSession: Sendable {
 struct LineOutput {
     private var writer: JSONWriter
     private let limit: Int
+    private let counters: SyncCounters
 
-    init(limit: Int) {
+    init(limit: Int, counters: SyncCounters) {
         self.limit = limit
+        self.counters = counters
         writer = JSONWriter(capacity: limit + 4096)
     }
 
@@ -283,5 +285,6 @@ struct LineOutput {
         let buffer = ByteBuffer(bytes: writer.bytes)
         writer = JSONWriter(capacity: limit + 4096)
         try await body.write(buffer)
+        counters.bytesSent.add(buffer.readableBytes, ordering: .relaxed)
     }
 }

@@ -442,8 +442,10 @@ func eventually<T>(
 }
 
 /// Waits until replication has written at least `count` ops and published a checkpoint past them.
-func waitForOps(_ stack: TestStack, atLeast count: Int, in table: String = "bucket_data") async throws {
-    try await eventually {
+func waitForOps(
+    _ stack: TestStack, atLeast count: Int, in table: String = "bucket_data", timeout: Duration = .seconds(30)
+) async throws {
+    try await eventually(timeout: timeout) {
         try await scalar(
             stack.database.databaseURL,
             """

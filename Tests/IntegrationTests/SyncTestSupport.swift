@@ -57,6 +57,7 @@ final class SyncStreamConnection: @unchecked Sendable {
     private var failure: String?
     private var reader: Task<Void, Never>?
     private var consumed = 0
+    private var paused = false
 
     private init(status: Int, headers: HTTPHeaders, errorBody: String?) {
         self.status = status
@@ -86,6 +87,8 @@ final class SyncStreamConnection: @unchecked Sendable {
             var splitter = NDJSONSplitter()
             do {
                 for try await chunk in response.body {
+                    // While paused nothing more is pulled, so the HTTP client stops reading the socket.
+                    while connection.lock.withLock({ connection.paused }) { try await Task.sleep(for: .milliseconds(10)) }
                     let lines = try splitter.push(chunk.readableBytesView)
                     let now = ContinuousClock.now
                     let parsed = try lines.map {
@@ -146,6 +149,11 @@ final class SyncStreamConnection: @unchecked Sendable {
     /// Lines up to the next `checkpoint_complete`.
     func untilComplete(timeout: Duration = .seconds(30)) async throws -> [ReceivedLine] {
         try await read(until: { if case .checkpointComplete = $0 { true } else { false } }, timeout: timeout)
+    }
+
+    /// Stops (true) or resumes (false) reading the response, like a client that cannot keep up.
+    func setPaused(_ value: Bool) {
+        lock.withLock { paused = value }
     }
 
     /// Closes the connection from the client side.
