@@ -4,8 +4,11 @@ public struct SyncLimits: Sendable {
     public var maxConcurrentConnections = 200
     /// Buckets one connection may resolve to; more get `PSYNC_S2305`.
     public var maxBucketsPerConnection = 1000
-    /// Ops per `data` line (and per storage read).
+    /// Ops per `data` line.
     public var opsPerChunk = 1000
+    /// Ops per storage read during a download (split into `data` lines of `opsPerChunk`): fewer, larger reads
+    /// pay the query round trip less often; a read holds about this many rows in memory per connection.
+    public var opsPerRead = 4000
     /// Approximate bytes of row data per `data` line.
     public var bytesPerChunk = 1 << 20
     /// Bytes buffered before they are written to the socket during a download.

@@ -144,13 +144,13 @@ final class SyncSession: Sendable {
         var queue = buckets.filter { $0.count > 0 && (positions[$0.name] ?? 0) < checkpoint.opID }
         var complete = true
 
-        // Several small buckets per read, about one chunk of ops in all (counts are upper bounds).
+        // Several small buckets per read, about one read's worth of ops in all (counts are upper bounds).
         func nextBatch(_ positions: [String: Int64]) -> [String: Int64] {
             var batch: [String: Int64] = [:]
             var budget = 0
-            while let next = queue.first, batch.isEmpty || budget < limits.opsPerChunk {
+            while let next = queue.first, batch.isEmpty || budget < limits.opsPerRead {
                 batch[next.name] = positions[next.name] ?? 0
-                budget += min(Int(next.count), limits.opsPerChunk)
+                budget += min(Int(next.count), limits.opsPerRead)
                 queue.removeFirst()
             }
             return batch
@@ -163,7 +163,7 @@ final class SyncSession: Sendable {
                 group.addTask {
                     let pages = try await storage.ops(
                         stream: checkpoint.streamID, positions: batch, upTo: checkpoint.opID,
-                        limit: limits.opsPerChunk)
+                        limit: limits.opsPerRead)
                     return (batch, pages)
                 }
             }
@@ -202,7 +202,7 @@ final class SyncSession: Sendable {
         for op in page.ops {
             if let target = op.targetOp, target > checkpoint.opID { complete = false }
             let size = (op.data?.utf8.count ?? 0) + 96
-            if !chunk.isEmpty && bytes + size > limit {
+            if !chunk.isEmpty && (bytes + size > limit || chunk.count >= service.limits.opsPerChunk) {
                 let next = chunk.last!.opID
                 output.append(
                     .data(SyncDataBatch(bucket: page.bucket, after: OpID(after), nextAfter: next, hasMore: true, data: chunk)))
