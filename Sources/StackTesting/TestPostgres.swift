@@ -27,7 +27,7 @@ public final class TestPostgres: Sendable {
     // A stopped test stack leaves its (inactive) slot behind, so slots are counted per stack started, not per
     // stack running: 60 ran out once the suite started more stacks than that and later stacks never replicated.
     static let testDefaults = [
-        "fsync": "off", "max_connections": "300", "max_wal_senders": "60", "max_replication_slots": "200",
+        "fsync": "off", "max_connections": "300", "max_wal_senders": "150", "max_replication_slots": "200",
     ]
 
     /// The process-wide cluster, started on first use.
