@@ -1,5 +1,7 @@
+import ArgumentParser
 import Foundation
 import Hummingbird
+@testable import StackCLI
 import StackDoctor
 import StackPostgres
 import StackTesting
@@ -273,6 +275,17 @@ struct DoctorAuthKeyTests {
         let text = report.text
         #expect(text.contains("[✗] \(Self.checkName)"))
         #expect(!text.contains(Self.changed) && !text.contains(Self.original))
+
+        // The fix text's claim: rotate-keys refuses too, and leaves the keys alone.
+        var rotate = try #require(
+            try StackCommand.parseAsRoot(["auth", "rotate-keys", "--config", path]) as? any AsyncParsableCommand)
+        do {
+            try await rotate.run()
+            Issue.record("rotate-keys ran although the stored key cannot be decrypted")
+        } catch let exit as ExitCode {
+            #expect(exit.rawValue == 1)
+        }
+        #expect(try await scalar(database.databaseURL, #"SELECT string_agg("id", ',') FROM "jwks""#) == kid)
 
         let (restored, _) = try await doctor(database, secret: Self.original)
         let ok = try #require(restored.check(Self.checkName))
