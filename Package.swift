@@ -165,7 +165,7 @@ let package = Package(
         .target(
             name: "StackDoctor",
             dependencies: [
-                "StackConfig", "StackCore", "StackPostgres",
+                "StackAuth", "StackConfig", "StackCore", "StackPostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

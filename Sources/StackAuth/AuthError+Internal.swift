@@ -55,7 +55,7 @@ extension AuthError {
         internalError(
             "STACK-A026",
             "JWT lifetime must be between 1 and 86400 seconds (PowerSync rejects longer tokens) but is \(seconds). "
-                + "Set auth.token_lifetime to at most 24h.")
+                + "Set auth.jwt.expires_in to at most 24h.")
     }
 
     /// The configured base URL has no http(s) origin.

@@ -10,8 +10,25 @@ public enum AuthMigrations {
 
     /// The migrations, in order. Landed migrations never change: add a new one.
     public static let all: [Migration] = [
-        Migration(id: 1, name: "betterauth core and jwks tables", sql: createTables)
+        Migration(id: 1, name: "betterauth core and jwks tables", sql: createTables),
+        Migration(id: 2, name: "betterauth 1.7 account issuer", sql: accountIssuer),
     ]
+
+    /// The `account.issuer` of credential accounts (BetterAuth ≥ 1.7 `createLocalAccountIssuer("credential")`).
+    public static let credentialIssuer = "local:credential"
+
+    // BetterAuth 1.7 (#10403) scopes accounts by issuer: its sign-in accepts a credential account only with
+    // issuer = 'local:credential'. The column is added nullable, so BetterAuth ≤ 1.6 (which never writes it) keeps
+    // working on the same tables, and credential rows are backfilled as its 1.7 upgrade guide prescribes. The unique
+    // (issuer, accountId) index is left to BetterAuth's own migration, which owns identity-collision handling.
+    static let accountIssuer = """
+        DO $migration$
+        BEGIN
+          ALTER TABLE "account" ADD COLUMN IF NOT EXISTS "issuer" text;
+          UPDATE "account" SET "issuer" = 'local:credential' WHERE "issuer" IS NULL AND "providerId" = 'credential';
+        END
+        $migration$
+        """
 
     // One DO block: PostgresNIO sends each migration as a single extended-protocol statement.
     // Column types and constraints are those of BetterAuth ≥ 1.4 (timestamptz, ON DELETE CASCADE, userId indexes).

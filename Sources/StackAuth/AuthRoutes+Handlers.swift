@@ -27,29 +27,40 @@ extension AuthRoutes {
         let user: AuthUser
     }
 
+    // Sign-up's body schema (BetterAuth packages/better-auth/src/api/routes/sign-up.ts, `signUpEmailBodySchema`):
+    // name z.string(), email z.email(), password z.string().nonempty(), image/callbackURL optional strings,
+    // rememberMe optional boolean, `.and(z.record(…))`. Since BetterAuth 1.4.8 (#6744) a bad email or an empty
+    // password therefore fails the schema: 400 VALIDATION_ERROR "[body.email] Invalid email address", not the
+    // handler's INVALID_EMAIL / INVALID_PASSWORD, which the schema makes unreachable over HTTP.
     func signUp(_ call: Call) async throws -> Response {
-        let body = try await call.body()
-        let name = try body.string("name")
-        let email = try body.string("email")
-        let password = try body.string("password")
-        let image = try body.optionalString("image")
-        _ = try body.optionalString("callbackURL")
-        let rememberMe = try body.optionalBool("rememberMe") ?? true
+        var body = try await call.body(alsoRecord: true)
+        let name = body.string("name")
+        let email = body.email("email")
+        let password = body.nonEmptyString("password")
+        let image = body.optionalString("image")
+        _ = body.optionalString("callbackURL")
+        let rememberMe = body.optionalBool("rememberMe") ?? true
+        // validate() throws when any required field was missing, so the unwraps below cannot fail.
+        try body.validate()
         let (session, user) = try await service.signUp(
-            name: name, email: email, password: password, image: image, rememberMe: rememberMe, client: call.client)
+            name: name!, email: email!, password: password!, image: image, rememberMe: rememberMe,
+            client: call.client)
         var response = AuthResponse()
         setSessionCookies(&response, session: session, rememberMe: rememberMe)
         return response.json(SignUpResponse(token: session.token, user: user))
     }
 
+    // Sign-in's schema (sign-in.ts `signInEmail`) takes email as a plain z.string(); the handler then answers a bad
+    // address with 400 INVALID_EMAIL "Invalid email" (`z.email().safeParse(email)`), which `service.signIn` does.
     func signIn(_ call: Call) async throws -> Response {
-        let body = try await call.body()
-        let email = try body.string("email")
-        let password = try body.string("password")
-        _ = try body.optionalString("callbackURL")
-        let rememberMe = try body.optionalBool("rememberMe") ?? true
+        var body = try await call.body()
+        let email = body.string("email")
+        let password = body.string("password")
+        _ = body.optionalString("callbackURL")
+        let rememberMe = body.optionalBool("rememberMe") ?? true
+        try body.validate()  // as in signUp: the unwraps cannot fail after it
         let (session, user) = try await service.signIn(
-            email: email, password: password, rememberMe: rememberMe, client: call.client)
+            email: email!, password: password!, rememberMe: rememberMe, client: call.client)
         var response = AuthResponse()
         setSessionCookies(&response, session: session, rememberMe: rememberMe)
         return response.json(SignInResponse(redirect: false, token: session.token, user: user))

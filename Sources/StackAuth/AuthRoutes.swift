@@ -67,14 +67,14 @@ public struct AuthRoutes<Context: RemoteAddressRequestContext>: Sendable {
         }
 
         /// The JSON body, at most `maximumBodyBytes`.
-        func body() async throws -> AuthRequestBody {
+        func body(alsoRecord: Bool = false) async throws -> AuthRequestBody {
             let buffer: ByteBuffer
             do {
                 buffer = try await request.body.collect(upTo: AuthRoutes.maximumBodyBytes)
             } catch {
                 throw AuthError.invalidBody("[body] the body is larger than \(AuthRoutes.maximumBodyBytes) bytes")
             }
-            return try AuthRequestBody(Array(buffer.readableBytesView))
+            return try AuthRequestBody(Array(buffer.readableBytesView), alsoRecord: alsoRecord)
         }
     }
 

@@ -11,6 +11,13 @@ extension AuthStore {
     // Serialises key creation across stack processes (and a concurrent `stack auth rotate-keys`).
     private static let keyLockID: Int64 = 0x5354_4B41_4A57_4B53
 
+    /// Whether the `jwks` table exists yet (the auth migration or BetterAuth creates it).
+    public func hasKeysTable() async throws -> Bool {
+        let rows = try await client.query(#"SELECT to_regclass('"jwks"') IS NOT NULL"#, logger: logger)
+        for try await exists in rows.decode(Bool.self) { return exists }
+        return false
+    }
+
     /// Every row of `jwks`, oldest first.
     public func loadKeys() async throws -> [JWKSRow] {
         let rows = try await client.query(

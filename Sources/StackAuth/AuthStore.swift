@@ -27,6 +27,7 @@ public struct AuthStore: Sendable {
             SELECT u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt", a."password"
             FROM "user" u
             LEFT JOIN "account" a ON a."userId" = u."id" AND a."providerId" = 'credential' AND a."accountId" = u."id"
+              AND (a."issuer" IS NULL OR a."issuer" = \(AuthMigrations.credentialIssuer))
             WHERE u."email" = \(email)
             ORDER BY a."createdAt" NULLS LAST LIMIT 1
             """, logger: logger)
@@ -55,9 +56,10 @@ public struct AuthStore: Sendable {
                 let accountID = AuthIdentifier.generate()
                 try await connection.queryIfOpen(
                     """
-                    INSERT INTO "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt")
-                    VALUES (\(accountID), \(user.id), 'credential', \(user.id), \(passwordHash),
-                            \(user.createdAt), \(user.updatedAt))
+                    INSERT INTO "account" ("id", "issuer", "accountId", "providerId", "userId", "password", "createdAt",
+                                           "updatedAt")
+                    VALUES (\(accountID), \(AuthMigrations.credentialIssuer), \(user.id), 'credential', \(user.id),
+                            \(passwordHash), \(user.createdAt), \(user.updatedAt))
                     """, logger: logger)
                 try await insert(session, on: connection)
             }

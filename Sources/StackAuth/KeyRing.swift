@@ -97,6 +97,11 @@ public actor KeyRing {
     private static let unsupportedKeyCode = AuthError.unsupportedSigningKey("").stackCode
 
     private func isPublished(_ row: JWKSRow, now: Date) -> Bool {
+        Self.isPublished(row, gracePeriod: gracePeriod, now: now)
+    }
+
+    /// BetterAuth's JWKS rule: a key is published until its `expiresAt` plus the grace period.
+    static func isPublished(_ row: JWKSRow, gracePeriod: Int, now: Date) -> Bool {
         guard let expiresAt = row.expiresAt else { return true }
         return expiresAt.addingTimeInterval(TimeInterval(gracePeriod)) > now
     }

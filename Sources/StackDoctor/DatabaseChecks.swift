@@ -101,6 +101,7 @@ struct DatabaseChecks {
         let live = try await LiveSchema.read(tables: names, client: client, logger: logger)
         checks += TableChecks.evaluate(config: config.schema, live: live)
         checks += TableChecks.drift(config: config.schema, live: live)
+        checks.append(await AuthKeyCheck.evaluate(config: config, client: client, logger: logger))
         checks += SlotChecks.evaluate(
             try await SlotChecks.read(client: client, logger: logger), settings: settings,
             lagWarningBytes: options.lagWarningBytes)

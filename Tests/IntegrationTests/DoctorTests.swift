@@ -1,5 +1,7 @@
+import ArgumentParser
 import Foundation
 import Hummingbird
+@testable import StackCLI
 import StackDoctor
 import StackPostgres
 import StackTesting
@@ -228,5 +230,101 @@ struct DoctorTests {
         let down = await Doctor.checkJWKS(uri: "http://127.0.0.1:\(port)/api/auth/jwks")
         #expect(down.status == .error)
         #expect(down.observed.contains("unreachable"))
+    }
+}
+
+/// The auth key check: a stack creates its signing key with one secret, doctor runs with another.
+@Suite("stack doctor: auth secret and signing keys")
+struct DoctorAuthKeyTests {
+    static let original = "original-secret-0123456789abcdef0123"
+    static let changed = "changed-secret-0123456789abcdef01234"
+    static let checkName = "auth secret decrypts the signing keys"
+
+    /// A database whose jwks table holds the key a real stack created (over HTTP) with `original`.
+    func databaseWithKey() async throws -> (TestDatabase, String) {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let harness = try await AuthHarness.start(secret: Self.original, database: database)
+        let jwks = try await harness.get("/jwks")
+        let kid = try #require((try jwks.json()["keys"] as? [[String: Any]])?.first?["kid"] as? String)
+        try await harness.stack.stop()
+        return (database, kid)
+    }
+
+    func doctor(_ database: TestDatabase, secret: String?) async throws -> (DoctorReport, path: String) {
+        let auth = secret.map { "auth:\n  secret: \($0)\n" } ?? ""
+        let path = try writeConfig(try externalConfig(database, extra: auth))
+        _ = try await applySchema(path)
+        return (await Doctor(configPath: path, logger: testLogger).run(), path)
+    }
+
+    @Test("a changed auth.secret is an error naming the keys and the safe fix, never the secret")
+    func changedSecret() async throws {
+        let (database, kid) = try await databaseWithKey()
+        let (report, path) = try await doctor(database, secret: Self.changed)
+        let check = try #require(report.check(Self.checkName))
+        #expect(check.group == "auth" && check.status == .error)
+        #expect(report.exitCode == 1)
+        #expect(
+            check.observed
+                == "1 of 1 published key(s) cannot be decrypted with auth.secret from the config (kid \(kid)): the "
+                + "secret changed since they were created; stack up refuses to start (STACK-A032)")
+        let fix = try #require(check.fix)
+        #expect(fix.hasPrefix("restore the secret that created the keys (auth.secret in \(path), or "))
+        #expect(fix.contains("only if that secret is lost: psql \"$DATABASE_URL\" -c 'DELETE FROM jwks'"))
+        #expect(fix.contains("stack auth rotate-keys does not help"))
+        let text = report.text
+        #expect(text.contains("[✗] \(Self.checkName)"))
+        #expect(!text.contains(Self.changed) && !text.contains(Self.original))
+
+        // The fix text's claim: rotate-keys refuses too, and leaves the keys alone.
+        var rotate = try #require(
+            try StackCommand.parseAsRoot(["auth", "rotate-keys", "--config", path]) as? any AsyncParsableCommand)
+        do {
+            try await rotate.run()
+            Issue.record("rotate-keys ran although the stored key cannot be decrypted")
+        } catch let exit as ExitCode {
+            #expect(exit.rawValue == 1)
+        }
+        #expect(try await scalar(database.databaseURL, #"SELECT string_agg("id", ',') FROM "jwks""#) == kid)
+
+        let (restored, _) = try await doctor(database, secret: Self.original)
+        let ok = try #require(restored.check(Self.checkName))
+        #expect(ok.status == .ok)
+        #expect(ok.observed == "1 published key(s) load with auth.secret from the config")
+    }
+
+    @Test("a generated secret: the state directory's auth-secret file is checked; missing with keys is an error")
+    func generatedSecret() async throws {
+        let (database, _) = try await databaseWithKey()
+        let path = try writeConfig(try externalConfig(database))
+        let config = try await applySchema(path)
+        let file = config.stateDir + "/auth-secret"
+        try FileManager.default.createDirectory(atPath: config.stateDir, withIntermediateDirectories: true)
+
+        var report = await Doctor(configPath: path, logger: testLogger).run()
+        var check = try #require(report.check(Self.checkName))
+        #expect(check.status == .error)
+        #expect(check.observed == "1 key(s) in jwks but no secret: auth.secret is not set and \(file) is missing")
+        #expect(!FileManager.default.fileExists(atPath: file), "doctor must not generate a secret")
+
+        try (Self.changed + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        report = await Doctor(configPath: path, logger: testLogger).run()
+        check = try #require(report.check(Self.checkName))
+        #expect(check.status == .error)
+        #expect(check.observed.contains("cannot be decrypted with the secret in \(file)"))
+        #expect(!report.text.contains(Self.changed))
+
+        try (Self.original + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        report = await Doctor(configPath: path, logger: testLogger).run()
+        #expect(report.check(Self.checkName)?.status == .ok)
+    }
+
+    @Test("no jwks table yet is fine")
+    func noTable() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let (report, _) = try await doctor(database, secret: Self.changed)
+        let check = try #require(report.check(Self.checkName))
+        #expect(check.status == .ok)
+        #expect(check.observed.hasPrefix("no jwks table yet"))
     }
 }
