@@ -16,6 +16,11 @@ struct UploadStep: Sendable {
     let columns: [ColumnSchema]
     /// Rows: op index, row id, one value per column.
     var rows: [(opIndex: Int, id: String, values: [ColumnValue])]
+
+    /// The same writes, one step per row (to find the op a multi-row statement failed on).
+    var singleRows: [UploadStep] {
+        rows.map { UploadStep(kind: kind, table: table, columns: columns, rows: [$0]) }
+    }
 }
 
 /// Turns ops into steps, refusing unknown tables, columns, op kinds and unconvertible values.
@@ -27,6 +32,8 @@ struct UploadPlanner {
 
     func plan(_ ops: [UploadRequest.Operation]) throws(UploadRejection) -> [UploadStep] {
         var steps: [UploadStep] = []
+        // Ids in the last step: one upsert cannot write the same row twice.
+        var stepIDs = Set<String>()
         for (index, op) in ops.enumerated() {
             let table = try catalog.table(op.table, opIndex: index)
             guard !op.id.isEmpty else {
@@ -44,14 +51,17 @@ struct UploadPlanner {
             }
             let (columns, values) = kind == .delete ? ([], []) : try convert(op.data, table: table, opIndex: index)
             let row = (opIndex: index, id: op.id, values: values)
-            if kind == .put, var last = steps.last, last.kind == .put, last.table.name == table.schema.name,
-                last.columns.map(\.name) == columns.map(\.name), !last.rows.contains(where: { $0.id == op.id }),
-                (last.rows.count + 1) * (columns.count + 2) <= Self.maximumBindsPerStatement
+            // Mutated in place: copying the growing step per op made planning quadratic in the batch size.
+            if kind == .put, let last = steps.indices.last, steps[last].kind == .put,
+                steps[last].table.name == table.schema.name,
+                steps[last].columns.elementsEqual(columns, by: { $0.name == $1.name }), !stepIDs.contains(op.id),
+                (steps[last].rows.count + 1) * (columns.count + 2) <= Self.maximumBindsPerStatement
             {
-                last.rows.append(row)
-                steps[steps.count - 1] = last
+                steps[last].rows.append(row)
+                stepIDs.insert(op.id)
             } else {
                 steps.append(UploadStep(kind: kind, table: table.schema, columns: columns, rows: [row]))
+                stepIDs = [op.id]
             }
         }
         return steps

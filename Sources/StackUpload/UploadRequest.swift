@@ -42,8 +42,8 @@ public struct UploadRequest: Sendable, Equatable {
         guard case .array(let list)? = body["transactions"] else { throw .malformed("'transactions' is not an array") }
         switch body["client_id"] {
         case nil, .null?: clientID = clientIDHeader ?? ""
-        case .string(let text)?: clientID = text
-        default: throw .malformed("'client_id' is not a string")
+        case .string(let text)? where !text.contains("\u{0}"): clientID = text
+        default: throw .malformed("'client_id' is not a string without NUL characters")
         }
         transactions = try list.enumerated().map { (index, value) throws(UploadError) in
             try Self.transaction(value, index: index)
@@ -64,6 +64,8 @@ public struct UploadRequest: Sendable, Equatable {
         let explicitID = try identifier(fields["op_id"], path: "transactions[\(index)].op_id")
         let crudID = try identifier(firstTxID, path: "transactions[\(index)].ops[0].tx_id")
         guard let opID = explicitID ?? crudID else { throw .malformed("transactions[\(index)] has no op_id (nor tx_id on its ops)") }
+        // Postgres text cannot hold NUL: such an op_id could never be recorded, so the request could never succeed.
+        guard !opID.contains("\u{0}") else { throw .malformed("transactions[\(index)].op_id contains a NUL character") }
         return Transaction(opID: opID, ops: ops)
     }
 

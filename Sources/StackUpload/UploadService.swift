@@ -69,19 +69,21 @@ public struct UploadService: Sendable {
     private func apply(_ transaction: UploadRequest.Transaction, userID: String, clientID: String) async throws {
         // Plan first: every rejection that needs no database happens before a connection is taken.
         let steps = try UploadPlanner(catalog: catalog).plan(transaction.ops)
+        do {
+            try await write(steps, transaction: transaction, userID: userID, clientID: clientID)
+        } catch is BatchRefused {
+            // Rolled back; the same writes one row per statement fail on the op to report (or, if not, all apply).
+            try await write(steps.flatMap(\.singleRows), transaction: transaction, userID: userID, clientID: clientID)
+        }
+    }
+
+    private func write(
+        _ steps: [UploadStep], transaction: UploadRequest.Transaction, userID: String, clientID: String
+    ) async throws {
         try await client.transaction(logger: logger) { connection in
             // The marker row commits with the writes, so a retry after a lost response is recognised.
-            let marker = try await connection.query(
-                """
-                INSERT INTO stack_upload.applied_transactions (user_id, client_id, op_id)
-                VALUES (\(userID), \(clientID), \(transaction.opID)) ON CONFLICT DO NOTHING RETURNING 1
-                """, logger: logger)
-            var fresh = false
-            for try await _ in marker { fresh = true }
-            guard fresh else { return }
-            for step in steps {
-                try await StepExecutor(connection: connection, userID: userID, logger: logger).run(step)
-            }
+            let executor = StepExecutor(connection: connection, userID: userID, logger: logger)
+            _ = try await executor.apply(steps, marker: .init(clientID: clientID, opID: transaction.opID))
         }
     }
 }

@@ -18,19 +18,6 @@ enum ColumnValue: Sendable, Equatable {
     case timestamp(Date)
     case json(String)
 
-    /// The value as canonical text inside a JSON row (see `StepExecutor.extract`); NULL is JSON null.
-    var jsonText: JSONValue {
-        switch self {
-        case .null: .null
-        case .text(let value): .string(value)
-        case .integer(let value): .string(String(value))
-        case .real(let value): .string(String(value))
-        case .boolean(let value): .string(value ? "true" : "false")
-        case .timestamp(let value): .string(String(value.timeIntervalSince1970))
-        case .json(let value): .string(value)
-        }
-    }
-
     /// Appends the bind.
     func bind(to bindings: inout PostgresBindings) {
         switch self {

@@ -264,6 +264,7 @@ struct UploadTests {
             #"{"transactions": [{"op_id": 01, "ops": []}]}"#, #"{"transactions": [{"op_id": 1., "ops": []}]}"#,
             #"{"transactions": [{"op_id": "\x", "ops": []}]}"#, #"{"transactions": tru}"#, "{\"transactions\": []} x",
             "{\"transactions\": [], \"client_id\": \"\u{1}\"}",
+            #"{"transactions": [], "client_id": "a\u0000"}"#, #"{"transactions": [{"op_id": "\u0000", "ops": []}]}"#,
         ]
         for body in bodies {
             let response = try await h.upload(body, token: h.alice.token)
@@ -313,6 +314,75 @@ struct UploadTests {
         }
         let tables = try await h.auth.sql("SELECT count(*)::int FROM pg_tables WHERE tablename = 'documents'")
         #expect(try tables[0].decode(Int.self) == 1)
+        try await h.auth.stack.stop()
+    }
+
+    @Test("a multi-row PUT stores exactly what one-row PUTs store, NULLs and every column type included")
+    func batchedEqualsSingle() async throws {
+        let h = try await UploadHarness.start()
+        let rows: [[String: Any]] = [
+            ["count": 1, "ratio": 0.5, "done": true, "due_at": "2024-05-01T12:00:00.123Z", "meta": ["a": [1, "x"]], "device_id": "é\"\\🔑\n"],
+            ["count": NSNull(), "ratio": NSNull(), "done": NSNull(), "due_at": NSNull(), "meta": NSNull(), "device_id": NSNull()],
+            ["count": "-9223372036854775808", "ratio": "1e308", "done": 0, "due_at": 1_714_564_800_000 as Int64, "meta": "{\"b\":null}", "device_id": 42],
+            ["count": 3.0, "ratio": -0.0, "done": "true", "due_at": 1_714_564_800.25, "meta": "plain", "device_id": ""],
+            ["count": 9_223_372_036_854_775_807 as Int64, "ratio": "NaN", "done": "1", "due_at": "2024-05-01 12:00:00", "meta": 3, "device_id": "x"],
+        ]
+        let batched = rows.enumerated().map { ["op": "PUT", "table": "notes", "id": "b\($0.offset)", "data": $0.element] as [String: Any] }
+        #expect(h.applied(try await h.upload(h.transaction("batch", batched), token: h.alice.token)) == ["batch"])
+        for (index, data) in rows.enumerated() {
+            let response = try await h.upload(
+                h.transaction("one-\(index)", [["op": "PUT", "table": "notes", "id": "s\(index)", "data": data]]), token: h.alice.token)
+            #expect(h.applied(response) == ["one-\(index)"], "\(response.text)")
+            let stored = try await h.auth.sql(
+                """
+                SELECT (to_jsonb(b) - 'id')::text, (to_jsonb(s) - 'id')::text FROM notes b, notes s
+                WHERE b.id = \("b\(index)") AND s.id = \("s\(index)")
+                """)
+            let (fromBatch, fromSingle) = try #require(stored.first).decode((String, String).self)
+            #expect(fromBatch == fromSingle, "row \(index)")
+        }
+        // A batch over existing rows updates the columns it names and keeps the others.
+        let updates = (0..<rows.count).map { ["op": "PUT", "table": "notes", "id": "b\($0)", "data": ["count": 100 + $0]] as [String: Any] }
+        #expect(h.applied(try await h.upload(h.transaction("again", updates), token: h.alice.token)) == ["again"])
+        let counts = try await h.auth.sql("SELECT sum(count)::int, count(ratio)::int FROM notes WHERE id LIKE 'b%'")
+        let (sum, ratios) = try counts[0].decode((Int, Int).self)
+        #expect(sum == 510 && ratios == 4)
+        try await h.auth.stack.stop()
+    }
+
+    @Test("a refused row inside a multi-row PUT names its own op and leaves everything unapplied")
+    func batchedRejectionNamesTheOp() async throws {
+        let h = try await UploadHarness.start()
+        _ = try await h.upload(
+            h.transaction("v", [["op": "PUT", "table": "documents", "id": "victim", "data": ["title": "mine", "content": "secret"]]]),
+            token: h.alice.token)
+        let before = try #require(try await h.rowText("documents", "victim"))
+        func documents(_ ids: [String], badContentAt bad: Int? = nil) -> [[String: Any]] {
+            ids.enumerated().map { index, id in
+                ["op": "PUT", "table": "documents", "id": id, "data": ["title": "t", "content": index == bad ? NSNull() : "c"] as [String: Any]]
+            }
+        }
+        // Another user's row at index 2 of a five-row batch.
+        let takeover = try await h.upload(h.transaction("t1", documents(["k0", "k1", "victim", "k3", "k4"])), token: h.bob.token)
+        #expect(h.applied(takeover).isEmpty)
+        #expect(h.rejected(takeover).first?["code"] as? String == "NOT_OWNER", "\(takeover.text)")
+        #expect(h.rejected(takeover).first?["op_index"] as? Int == 2, "\(takeover.text)")
+        #expect(try await h.rowText("documents", "victim") == before)
+        // A NOT NULL violation at index 3 (a constraint only Postgres checks).
+        let violation = try await h.upload(h.transaction("t2", documents(["n0", "n1", "n2", "n3", "n4"], badContentAt: 3)), token: h.bob.token)
+        #expect(h.rejected(violation).first?["code"] as? String == "CONSTRAINT_VIOLATION", "\(violation.text)")
+        #expect(h.rejected(violation).first?["op_index"] as? Int == 3, "\(violation.text)")
+        // Data Postgres refuses (a NUL character in text) at index 1.
+        var nul = documents(["z0", "z1", "z2"])
+        nul[1]["data"] = ["title": "a\u{0}b", "content": "c"]
+        let invalid = try await h.upload(h.transaction("t3", nul), token: h.bob.token)
+        #expect(h.rejected(invalid).first?["code"] as? String == "INVALID_DATA", "\(invalid.text)")
+        #expect(h.rejected(invalid).first?["op_index"] as? Int == 1, "\(invalid.text)")
+        let written = try await h.auth.sql("SELECT count(*)::int FROM documents WHERE owner_id = \(h.bob.id)")
+        #expect(try written[0].decode(Int.self) == 0)
+        // The marker rolled back with the writes: the same op_id, fixed, applies.
+        let fixed = try await h.upload(h.transaction("t2", documents(["n0", "n1", "n2", "n3", "n4"])), token: h.bob.token)
+        #expect(h.applied(fixed) == ["t2"], "\(fixed.text)")
         try await h.auth.stack.stop()
     }
 
