@@ -87,7 +87,8 @@ struct FaultRecoveryTests {
                 try #require(blocker.applied < total, "the upload finished before it could be blocked")
                 // Fast shutdown rolls back the blocked upload (and the lock holder): the device got no answer.
                 try await Self.restart(cluster)
-                await blocker.finish()
+                blocker.abandon()
+                print("postgres restart during upload: \(blocker.applied) of \(total) applied when it went down")
 
                 let converged = try await eventuallyTrue(timeout: .seconds(60)) {
                     try Device.count(stack, "a", "ps_crud") == 0
@@ -472,14 +473,24 @@ struct UploadBlocker: Sendable {
         }
         let (locked, lockedContinuation) = AsyncStream.makeStream(of: Void.self)
         let (released, release) = AsyncStream.makeStream(of: Void.self)
+        // One plain connection, not a pool: when the server goes away its queries fail at once.
+        let configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: .disable)
         let holder = Task {
-            try await PostgresClient.withClient(url, logger: testLogger) { client in
-                try await client.withTransaction(logger: testLogger) { connection in
-                    try await connection.query("LOCK TABLE documents IN SHARE MODE", logger: testLogger)
-                    lockedContinuation.yield()
-                    for await _ in released { break }
-                }
+            defer { lockedContinuation.finish() }
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: testLogger)
+            do {
+                try await connection.query("BEGIN", logger: testLogger)
+                try await connection.query("LOCK TABLE documents IN SHARE MODE", logger: testLogger)
+                lockedContinuation.yield()
+                for await _ in released { break }
+                try await connection.query("COMMIT", logger: testLogger)
+            } catch {
+                try? await connection.close()
+                throw error
             }
+            try await connection.close()
         }
         for await _ in locked { break }
         _ = try await eventually(timeout: .seconds(30)) {
@@ -492,7 +503,14 @@ struct UploadBlocker: Sendable {
         return UploadBlocker(applied: applied, holder: holder, release: release)
     }
 
-    /// Releases the lock (if its connection still lives) and waits for the holder.
+    /// After a server restart: its connection died with the server (a query on it would never return), so the
+    /// holder is cancelled, not awaited.
+    func abandon() {
+        release.finish()
+        holder.cancel()
+    }
+
+    /// Releases the lock (commits) and waits for the holder.
     func finish() async {
         release.yield()
         release.finish()
