@@ -39,6 +39,44 @@ struct ClientSyncTests {
         #expect(result.status == 0, "\(result.err)")
     }
 
+    @Test("user A then user B on one device: B sees none of A's rows; A's rows resync when A signs back in")
+    func accountSwitchAndBack() async throws {
+        typealias Device = ClientResilienceTests
+        try await CLI.withStack { stack in
+            let ann = try await Device.signUp(stack, device: "d", "ann@example.com")
+            var annIDs: Set<String> = []
+            for title in ["one", "two", "three"] { annIDs.insert(try await Self.insert(stack, device: "d", "title=\(title)")) }
+            #expect(try await Self.sync(stack, device: "d").contains("caught up"))
+            #expect(Set(try await Self.documents(stack, device: "d").keys) == annIDs)
+
+            // B on the same device: nothing of A's, neither in the views nor in the sync tables.
+            let bob = try await Device.signUp(stack, device: "d", "bob@example.com")
+            #expect(try await Self.documents(stack, device: "d").isEmpty)
+            #expect(try Device.count(stack, "d", "ps_oplog") == 0)
+            #expect(try Device.count(stack, "d", "ps_data__documents") == 0)
+            #expect(try await Device.buckets(stack, device: "d").isEmpty)
+            let bobID = try await Self.insert(stack, device: "d", "title=bob's")
+            #expect(try await Self.sync(stack, device: "d").contains("caught up"))
+            #expect(Set(try await Self.documents(stack, device: "d").keys) == [bobID])
+            var buckets = try await Device.buckets(stack, device: "d")
+            #expect(buckets.keys.allSatisfy { $0.contains(bob) && !$0.contains(ann) }, "\(buckets.keys)")
+
+            // A again: B's rows go, A's come back from the server, checksums match.
+            try await Self.signIn(stack, device: "d", "ann@example.com")
+            #expect(try await Self.documents(stack, device: "d").isEmpty)
+            #expect(try await Self.sync(stack, device: "d").contains("caught up"))
+            let documents = try await Self.documents(stack, device: "d")
+            #expect(Set(documents.keys) == annIDs)
+            #expect(documents.values.allSatisfy { $0["owner_id"] as? String == ann })
+            buckets = try await Device.buckets(stack, device: "d")
+            #expect(buckets.keys.allSatisfy { $0.contains(ann) && !$0.contains(bob) }, "\(buckets.keys)")
+            #expect(buckets.values.allSatisfy { $0["ops"] as? Int == 3 && $0["checksum_failures"] as? Int == 0 })
+            let status = try await CLI.status(stack, device: "d")
+            #expect(status["last_checksum_mismatch"] is NSNull, "\(status)")
+            #expect(status["pending_uploads"] as? Int == 0)
+        }
+    }
+
     @Test("two devices of one user converge after concurrent offline edits; another user sees none of it")
     func devicesConverge() async throws {
         try await CLI.withStack { stack in

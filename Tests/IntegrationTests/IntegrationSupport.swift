@@ -74,9 +74,12 @@ func applySchema(_ configPath: String) async throws -> StackConfig {
     return config
 }
 
-/// Runs `body` against a fresh in-process stack of `yaml` and stops the stack afterwards, also when the body throws.
-func withTestStack(yaml: String, _ body: (TestStack) async throws -> Void) async throws {
-    let stack = try await TestStack.start(yaml: yaml)
+/// Runs `body` against an in-process stack of `yaml` (on `database`, else a fresh one) and stops the stack
+/// afterwards, also when the body throws.
+func withTestStack(
+    yaml: String, database: TestDatabase? = nil, _ body: (TestStack) async throws -> Void
+) async throws {
+    let stack = try await TestStack.start(yaml: yaml, database: database)
     do {
         try await body(stack)
     } catch {

@@ -7,8 +7,9 @@ struct TestListener: Sendable {
     let port: Int
     private let task: Task<Void, Error>
 
-    static func start(body: String = "{}") async throws -> TestListener {
-        let port = try PortProbe.freePort()
+    /// Listens on `port` (a free one if nil; a stopped listener's port to bring it back).
+    static func start(body: String = "{}", port: Int? = nil) async throws -> TestListener {
+        let port = try port ?? PortProbe.freePort()
         let router = Router()
         router.get("/**") { _, _ in
             Response(
