@@ -28,13 +28,8 @@ struct FaultRecoveryTests {
 
     // MARK: Postgres restarted
 
-    /// The Postgres restart tests hang now and then (the stack or PostgresNIO waits forever on a connection the
-    /// restart killed: see the report of issue 8), so they run only when asked: `STACK_TEST_PG_RESTART=1`.
-    static let restartTestsEnabled = ProcessInfo.processInfo.environment["STACK_TEST_PG_RESTART"] == "1"
-
     @Test(
-        "Postgres restarted while a client streams: the stack reconnects, the client resumes, every row arrives once",
-        .enabled(if: restartTestsEnabled, "set STACK_TEST_PG_RESTART=1: hangs intermittently (stack bug, issue 8)"))
+        "Postgres restarted while a client streams: the stack reconnects, the client resumes, every row arrives once")
     func postgresRestartDuringStreaming() async throws {
         try await Self.withCluster { cluster in
             let database = try await cluster.makeDatabase(prefix: "restart")
@@ -78,8 +73,7 @@ struct FaultRecoveryTests {
     }
 
     @Test(
-        "Postgres restarted while a device uploads: the upload in flight is retried by the device and applied once",
-        .enabled(if: restartTestsEnabled, "set STACK_TEST_PG_RESTART=1: hangs intermittently (stack bug, issue 8)"))
+        "Postgres restarted while a device uploads: the upload in flight is retried by the device and applied once")
     func postgresRestartDuringUpload() async throws {
         try await Self.withCluster { cluster in
             let database = try await cluster.makeDatabase(prefix: "restart")
@@ -449,12 +443,10 @@ struct FaultRecoveryTests {
         try await blocking { try cluster.stop() }
     }
 
-    /// `pg_ctl stop -m <mode>` then start, on the same port.
-    ///
-    /// `immediate` (every backend killed, crash recovery on start) by default: with `fast`, the server sometimes
-    /// never finishes shutting down while the stack streams from it (about one run in four: the walsender waits for
-    /// the stack to confirm everything sent, and the stack does not), which is a stack bug to fix, not to flake on.
-    static func restart(_ cluster: TestPostgres, mode: String = "immediate") async throws {
+    /// `pg_ctl stop -m <mode>` then start, on the same port. `fast` is what `pg_ctl restart` does: the walsender
+    /// waits for the stack to confirm everything sent before the server stops, so the stack must give up its
+    /// stream when its storage writes fail (it once kept waiting on a killed connection and the shutdown hung).
+    static func restart(_ cluster: TestPostgres, mode: String = "fast") async throws {
         try await blocking {
             let managed = cluster.managed
             let stopped = try ProcessRunner.run(
