@@ -64,7 +64,7 @@ let package = Package(
         ),
         .target(name: "CStackSystem"),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
-        .target(name: "StackPGOutput"),
+        .target(name: "StackPGOutput", dependencies: ["StackCore"]),
         .target(name: "StackProtocol", dependencies: ["StackCore"]),
         .target(
             name: "StackClient",
@@ -77,7 +77,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "StackSyncRules", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "StackSyncRules", dependencies: ["StackCore", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "StackAuth",
             dependencies: [

@@ -1,3 +1,5 @@
+import StackCore
+
 /// A synced column value as PowerSync represents it: SQLite's types, JSON-able.
 public enum PGJSONValue: Hashable, Sendable {
     /// SQL NULL.
@@ -15,35 +17,13 @@ public enum PGJSONValue: Hashable, Sendable {
         case .null: "null"
         case .integer(let value): String(value)
         case .real(let value): JSONText.number(value)
-        case .text(let value): JSONText.quoted(value)
+        case .text(let value): JSONString.quoted(value)
         }
     }
 }
 
 /// JSON text helpers shared by the mapper (arrays are synced as JSON text).
 enum JSONText {
-    /// A JSON string literal with the mandatory escapes.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        result.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{08}": result += "\\b"
-            case "\u{0C}": result += "\\f"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
-
     /// A JSON number literal.
     // JavaScript prints integral doubles without a fraction (`314`), which is what PowerSync clients see.
     static func number(_ value: Double) -> String {

@@ -1,3 +1,5 @@
+import StackCore
+
 /// Bucket name serialisation exactly as PowerSync's `JSONBucketNameSerialize`: `def["v1",2]`, `def[]`,
 /// numbers in JavaScript notation (so 314 and 314.0 both print `314`), strings with `JSON.stringify` escaping.
 public enum BucketNames {
@@ -16,7 +18,7 @@ public enum BucketNames {
         case .null, .blob: "null"
         case .integer(let number): String(number)
         case .real(let number): JSONText.real(number, preserveRealType: false)
-        case .text(let text): JSONText.quote(text)
+        case .text(let text): JSONString.quoted(text)
         }
     }
 }

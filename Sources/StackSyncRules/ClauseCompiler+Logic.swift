@@ -1,3 +1,5 @@
+import StackCore
+
 /// AND / OR composition and the conversion of any clause into a match clause (PowerSync `sql_support.ts`).
 extension ClauseCompiler {
     /// Turns any clause into a match clause: row filters yield "always"/"never", a request-side condition
@@ -129,7 +131,7 @@ extension ClauseCompiler {
     }
 
     private static func describe(_ parameters: [InputParameter]) -> String {
-        "[" + parameters.map { "{\"key\":\(JSONText.quote($0.key)),\"expands\":\($0.expands)}" }
+        "[" + parameters.map { "{\"key\":\(JSONString.quoted($0.key)),\"expands\":\($0.expands)}" }
             .joined(separator: ",") + "]"
     }
 }

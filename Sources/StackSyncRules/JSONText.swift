@@ -1,31 +1,7 @@
+import StackCore
+
 /// JSON text rendering with JavaScript's `JSON.stringify` escaping and number layout.
 enum JSONText {
-    /// A JSON string literal, escaped as `JSON.stringify` does (control characters as `\uXXXX` lower-case).
-    static func quote(_ text: String) -> String {
-        var output = "\""
-        output.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
-        return output
-    }
-
     /// A real number; with `preserveRealType` an integral real keeps a `.0` suffix (PowerSync's JSONBig).
     static func real(_ value: Double, preserveRealType: Bool) -> String {
         // JSON has no NaN or Infinity; JSON.stringify writes null.
@@ -52,7 +28,7 @@ extension JSONValue {
         case .bool(let value): output += value ? "true" : "false"
         case .integer(let value): output += String(value)
         case .real(let value): output += JSONText.real(value, preserveRealType: preserveRealType)
-        case .string(let value): output += JSONText.quote(value)
+        case .string(let value): output += JSONString.quoted(value)
         case .array(let elements):
             output += "["
             for (offset, element) in elements.enumerated() {
@@ -64,7 +40,7 @@ extension JSONValue {
             output += "{"
             for (offset, member) in members.enumerated() {
                 if offset > 0 { output += "," }
-                output += JSONText.quote(member.key) + ":"
+                output += JSONString.quoted(member.key) + ":"
                 member.value.write(into: &output, preserveRealType: preserveRealType)
             }
             output += "}"
