@@ -1,28 +1,26 @@
 import Crypto
+import StackCore
 
-/// PowerSync's per-op checksums (PROTOCOL §2.1): the first 4 bytes of SHA-256, read little-endian.
+/// PowerSync's per-op checksums (PROTOCOL §2.1) as the `UInt32` bucket storage keeps; computed by `StackCore.Checksum`.
 public enum OpChecksum {
     /// Checksum of a PUT: `SHA256("put." + objectType + "." + objectID + "." + data)`.
     public static func put(objectType: String, objectID: String, data: String) -> UInt32 {
-        hash("put." + objectType + "." + objectID + "." + data)
+        Checksum.put(objectType: objectType, objectID: objectID, data: data).value
     }
 
     /// Checksum of a REMOVE: `SHA256("delete." + subkey)`; it depends on neither the bucket nor the data.
     public static func remove(subkey: String) -> UInt32 {
-        hash("delete." + subkey)
+        Checksum.remove(subkey: subkey).value
     }
 
     /// First 4 bytes of SHA-256 over the UTF-8 text, little-endian.
     public static func hash(_ text: String) -> UInt32 {
-        let digest = SHA256.hash(data: Array(text.utf8))
-        return digest.withUnsafeBytes { bytes in
-            UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
-        }
+        Checksum.hashPrefix(text).value
     }
 
     /// Wrapping 32-bit sum, the bucket checksum arithmetic.
     public static func add(_ lhs: UInt32, _ rhs: UInt32) -> UInt32 {
-        lhs &+ rhs
+        (Checksum(lhs) + Checksum(rhs)).value
     }
 
     /// A sum of stored checksums (Postgres `SUM` of bigints) reduced to 32 bits.

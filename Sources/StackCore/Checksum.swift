@@ -91,7 +91,7 @@ extension Checksum {
     }
 
     /// The first four bytes of the SHA-256 of the UTF-8 text, little-endian.
-    static func hashPrefix(_ text: String) -> Checksum {
+    public static func hashPrefix(_ text: String) -> Checksum {
         let digest = SHA256.hash(data: Data(text.utf8))
         var value: UInt32 = 0
         for (index, byte) in digest.prefix(4).enumerated() {
