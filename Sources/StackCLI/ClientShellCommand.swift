@@ -142,7 +142,7 @@ struct ClientShell {
     }
 
     private func writePrompt() {
-        FileHandle.standardOutput.write(Data(prompt.utf8))
+        Console.write(prompt, to: STDOUT_FILENO)
     }
 }
 

@@ -51,13 +51,13 @@ struct ChangePrinter: Sendable {
 
     private func out(_ line: String) {
         guard let prompt else { return Console.out(line) }
-        FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + line + "\n" + prompt).utf8))
+        Console.write("\r\u{1B}[2K" + line + "\n" + prompt, to: STDOUT_FILENO)
     }
 
     /// A note about the connection (stderr, or above the shell's prompt).
     func note(_ line: String) {
         guard let prompt else { return Console.error(line) }
-        FileHandle.standardOutput.write(Data(("\r\u{1B}[2K-- " + line + "\n" + prompt).utf8))
+        Console.write("\r\u{1B}[2K-- " + line + "\n" + prompt, to: STDOUT_FILENO)
     }
 
     private static func encode(_ value: JSONValue) -> String {

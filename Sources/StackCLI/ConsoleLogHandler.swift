@@ -28,7 +28,7 @@ struct ConsoleLogHandler: LogHandler {
         for key in merged.keys.sorted() {
             line += " \(key)=\(merged[key]!)"
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        Console.write(line + "\n", to: STDERR_FILENO)
     }
 }
 

@@ -137,7 +137,7 @@ final class SeedProgressPrinter: @unchecked Sendable {
             let percent = min(100, progress.done * 100 / progress.total)
             let line = "seeding rows: \(progress.done.grouped) / \(progress.total.grouped) (\(percent)%)"
             if terminal {
-                FileHandle.standardError.write(Data(("\r" + line).utf8))
+                Console.write("\r" + line, to: STDERR_FILENO)
                 printed = true
             } else if percent / 10 > lastDecile {
                 lastDecile = percent / 10
@@ -148,7 +148,7 @@ final class SeedProgressPrinter: @unchecked Sendable {
 
     func finish() {
         lock.withLock {
-            if printed { FileHandle.standardError.write(Data("\n".utf8)) }
+            if printed { Console.write("\n", to: STDERR_FILENO) }
         }
     }
 }

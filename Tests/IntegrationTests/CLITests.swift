@@ -196,3 +196,49 @@ struct PostgresBinariesTests {
         #expect(FileManager.default.isExecutableFile(atPath: binaries.path("initdb")))
     }
 }
+
+/// Output to a reader that went away.
+@Suite("stack output to a closed pipe")
+struct ClosedPipeTests {
+    @Test("stdout whose reader is gone, SIGPIPE ignored by the parent: exit 141 quietly, no crash report")
+    func closedStdout() async throws {
+        let config = try writeConfig(
+            """
+            schema:
+              tables:
+                notes:
+                  columns:
+                    id: { type: text, primary_key: true }
+                    body: text
+                    owner_id: text
+            """)
+        let (status, err): (Int32, String) = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        let output = Pipe()
+                        // Nobody will ever read: the first write fails with EPIPE (SIGPIPE is ignored, as a
+                        // supervisor or test runner may leave it, so the write's error is what the process sees).
+                        try output.fileHandleForReading.close()
+                        let errors = Pipe()
+                        let process = Process()
+                        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                        process.arguments = [
+                            "-c", "trap '' PIPE; exec \"$0\" schema --format drizzle-pg --config \"$1\"", stackBinary,
+                            config,
+                        ]
+                        process.standardOutput = output.fileHandleForWriting
+                        process.standardError = errors.fileHandleForWriting
+                        try process.run()
+                        try output.fileHandleForWriting.close()
+                        try errors.fileHandleForWriting.close()
+                        let err = errors.fileHandleForReading.readDataToEndOfFile()
+                        process.waitUntilExit()
+                        return (process.terminationStatus, String(decoding: err, as: UTF8.self))
+                    })
+            }
+        }
+        #expect(status == 141)
+        #expect(!err.contains("Fatal error") && !err.contains("crashed"), "\(err)")
+    }
+}
