@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
     import Glibc
 #endif
+import StackConfig
 import StackCore
 import StackPostgres
 
@@ -115,9 +116,15 @@ struct BenchStack {
     /// The app backend's base URL (auth and upload API).
     var apiBaseURL: String { audience }
 
-    /// Stops the child (`stack down`).
+    /// Stops the child (`stack down`) and its managed Postgres: a stack that adopted the cluster after a `kill -9`
+    /// leaves it running on shutdown.
     func stop() {
         _ = try? ProcessRunner.run(Self.selfExecutable(), ["down", "--config", configPath])
+        if let config = try? ConfigLoader().load(explicit: configPath),
+            let managed = try? ManagedPostgres.prepare(settings: config.postgres.managed, stateDir: config.stateDir)
+        {
+            try? managed.stop()
+        }
     }
 
     /// A token for `user`, valid for an hour.
