@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-    import Glibc
-#endif
 import StackConfig
 import StackCore
 import StackPostgres
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A real `stack up` child process on its own managed Postgres under `<directory>`, driven by `stack bench`.
 struct BenchStack {

@@ -40,12 +40,13 @@ extension StackBenchmark {
             stack = try stack.restart()
             // `stack up` is ready at the first checkpoint, right after the snapshot: from the stream's creation
             // (server clock) to now is the snapshot, plus a few milliseconds of readiness reporting.
-            let seconds = try await db.query(
-                """
-                SELECT extract(epoch FROM clock_timestamp() - created_at)::float8
-                FROM powersync.replication_streams ORDER BY id DESC LIMIT 1
-                """, logger: logger
-            ).collect().first?.decode(Double.self) ?? 0
+            let seconds =
+                try await db.query(
+                    """
+                    SELECT extract(epoch FROM clock_timestamp() - created_at)::float8
+                    FROM powersync.replication_streams ORDER BY id DESC LIMIT 1
+                    """, logger: logger
+                ).collect().first?.decode(Double.self) ?? 0
             guard seconds > 0 else { throw BenchError("no replication stream after the restart") }
             snapshotRates.append(Double(copied.rows) / seconds)
         }
@@ -96,10 +97,11 @@ extension StackBenchmark {
             // The killed child's walsender may hold the slot until Postgres notices the closed socket.
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
-                let active = try await db.query(
-                    "SELECT count(*)::int FROM pg_replication_slots WHERE slot_name = \(stream.slotName) AND active",
-                    logger: logger
-                ).collect().first?.decode(Int.self) ?? 0
+                let active =
+                    try await db.query(
+                        "SELECT count(*)::int FROM pg_replication_slots WHERE slot_name = \(stream.slotName) AND active",
+                        logger: logger
+                    ).collect().first?.decode(Int.self) ?? 0
                 if active == 0 { break }
                 try await Task.sleep(for: .milliseconds(20))
             }

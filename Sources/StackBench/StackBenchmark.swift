@@ -113,8 +113,9 @@ public enum StackBenchmark {
             let insert =
                 "SELECT 'd-\(run)-' || g, '\(user)', 'title ' || g, repeat(md5(g::text), 6) "
                 + "FROM generate_series(1, \(rows)) g"
-            progress("replication: \(rows) rows into a plain table (baseline), then the synced table, "
-                + "round \(round)/\(options.runs)")
+            progress(
+                "replication: \(rows) rows into a plain table (baseline), then the synced table, "
+                    + "round \(round)/\(options.runs)")
             let plainStart = ContinuousClock.now
             try await db.query(PostgresQuery(unsafeSQL: "INSERT INTO bench_plain " + insert), logger: logger)
             plainRates.append(Double(rows) / (ContinuousClock.now - plainStart).seconds)
@@ -128,7 +129,8 @@ public enum StackBenchmark {
                 "replication_rows_per_s", "replication: one \(rows)-row transaction, commit to checkpoint",
                 replicationRates, unit: "rows/s", baseline: "INSERT of the same rows into an unreplicated table",
                 baselineValue: BenchFigure.median(plainRates)),
-            BenchFigure("baseline_insert_rows_per_s", "baseline: INSERT into an unreplicated table", plainRates,
+            BenchFigure(
+                "baseline_insert_rows_per_s", "baseline: INSERT into an unreplicated table", plainRates,
                 unit: "rows/s"),
         ]
 
@@ -177,8 +179,9 @@ public enum StackBenchmark {
         var p50: [Double] = []
         var p99: [Double] = []
         for round in 1...options.runs {
-            progress("fan-out: \(clients) clients of one user, \(options.fanoutCommits) commits, "
-                + "round \(round)/\(options.runs)")
+            progress(
+                "fan-out: \(clients) clients of one user, \(options.fanoutCommits) commits, "
+                    + "round \(round)/\(options.runs)")
             let latencies = try await fanoutRound(options, stack: stack, db: db, http: http)
             p50.append(BenchFigure.percentile(latencies, 0.5))
             p99.append(BenchFigure.percentile(latencies, 0.99))

@@ -29,7 +29,8 @@ struct BenchCommandTests {
             _ = try? runStackBlocking(["down", "--config", stateDir + "/bench/stack.yaml"], timeout: 60)
             try? FileManager.default.removeItem(atPath: stateDir)
         }
-        let result = try await runStack(["bench", "--quick", "--json", "--kill-loop", "1", "--config", path], timeout: 240)
+        let result = try await runStack(
+            ["bench", "--quick", "--json", "--kill-loop", "1", "--config", path], timeout: 240)
         try #require(result.status == 0, "stack bench failed: \(result.err.suffix(3000))")
         let report = try #require(
             try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any], "not JSON: \(result.out)")
@@ -37,7 +38,8 @@ struct BenchCommandTests {
         let options = try #require(report["options"] as? [String: Any])
         #expect(options["runs"] as? Int == 2 && options["killLoop"] as? Int == 1, "\(options)")
         let figures = try #require(report["figures"] as? [[String: Any]])
-        let byID = Dictionary(figures.compactMap { f in (f["id"] as? String).map { ($0, f) } }, uniquingKeysWith: { a, _ in a })
+        let byID = Dictionary(
+            figures.compactMap { f in (f["id"] as? String).map { ($0, f) } }, uniquingKeysWith: { a, _ in a })
         #expect(Self.figureIDs.subtracting(byID.keys).isEmpty, "missing: \(Self.figureIDs.subtracting(byID.keys))")
         for (id, figure) in byID {
             let value = try #require((figure["value"] as? NSNumber)?.doubleValue, "\(id) has no value")
@@ -56,6 +58,8 @@ struct BenchCommandTests {
         for id in ["startup_s", "upload_rows_per_s", "snapshot_rows_per_s", "client_apply_rows_per_s", "e2e_p99_ms"] {
             #expect(byID[id]?["samples"] as? Int == 2, "\(id)")
         }
-        #expect((byID["kill_loop_passes"]?["value"] as? NSNumber)?.doubleValue == 1, "kill loop: \(result.err.suffix(2000))")
+        #expect(
+            (byID["kill_loop_passes"]?["value"] as? NSNumber)?.doubleValue == 1, "kill loop: \(result.err.suffix(2000))"
+        )
     }
 }
