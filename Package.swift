@@ -154,6 +154,8 @@ let package = Package(
             name: "StackBench",
             dependencies: [
                 "CLibPQ", "StackCore", "StackPostgres",
+                "StackBuckets", "StackClient", "StackConfig", "StackProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

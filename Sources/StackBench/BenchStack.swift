@@ -1,6 +1,11 @@
 import Foundation
+import StackConfig
 import StackCore
 import StackPostgres
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A real `stack up` child process on its own managed Postgres under `<directory>`, driven by `stack bench`.
 struct BenchStack {
@@ -76,8 +81,13 @@ struct BenchStack {
             directory: directory, apiPort: apiPort, syncPort: syncPort, secret: secret, maxConnections: maxConnections
         )
         .write(toFile: path, atomically: true, encoding: .utf8)
+        return try launch(configPath: path, audience: "http://127.0.0.1:\(apiPort)", secret: secret)
+    }
+
+    /// Runs `stack up --detach` on an existing bench config.
+    static func launch(configPath: String, audience: String, secret: [UInt8]) throws -> BenchStack {
         let started = ContinuousClock.now
-        let result = try ProcessRunner.run(selfExecutable(), ["up", "--detach", "--config", path, "-o", "json"])
+        let result = try ProcessRunner.run(selfExecutable(), ["up", "--detach", "--config", configPath, "-o", "json"])
         let elapsed = (ContinuousClock.now - started).seconds
         guard result.status == 0, let start = result.output.firstIndex(of: "{"),
             let endpoints = try? JSONDecoder().decode(Endpoints.self, from: Data(result.output[start...].utf8))
@@ -85,13 +95,37 @@ struct BenchStack {
             throw StackError("STACK-M001", "the bench stack did not start: \(result.output.suffix(2000))")
         }
         return BenchStack(
-            configPath: path, endpoints: endpoints, audience: "http://127.0.0.1:\(apiPort)", secret: secret,
-            startupSeconds: elapsed)
+            configPath: configPath, endpoints: endpoints, audience: audience, secret: secret, startupSeconds: elapsed)
     }
 
-    /// Stops the child (`stack down`).
+    /// Starts the same config again (after `stop()` or `kill()`).
+    func restart() throws -> BenchStack {
+        try Self.launch(configPath: configPath, audience: audience, secret: secret)
+    }
+
+    /// `kill -9` of the child: no shutdown at all; its managed Postgres (a separate daemon) keeps running.
+    func kill() async throws {
+        _ = Glibc.kill(endpoints.pid, SIGKILL)
+        // Gone means reaped: a zombie still answers kill(pid, 0), and `stack up` would take it for a running stack.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while Glibc.kill(endpoints.pid, 0) == 0 {
+            guard ContinuousClock.now < deadline else { throw BenchError("pid \(endpoints.pid) survived kill -9") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// The app backend's base URL (auth and upload API).
+    var apiBaseURL: String { audience }
+
+    /// Stops the child (`stack down`) and its managed Postgres: a stack that adopted the cluster after a `kill -9`
+    /// leaves it running on shutdown.
     func stop() {
         _ = try? ProcessRunner.run(Self.selfExecutable(), ["down", "--config", configPath])
+        if let config = try? ConfigLoader().load(explicit: configPath),
+            let managed = try? ManagedPostgres.prepare(settings: config.postgres.managed, stateDir: config.stateDir)
+        {
+            try? managed.stop()
+        }
     }
 
     /// A token for `user`, valid for an hour.

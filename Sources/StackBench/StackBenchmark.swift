@@ -5,59 +5,6 @@ import PostgresNIO
 import StackCore
 import StackPostgres
 
-/// What `stack bench` measures and how much.
-public struct BenchOptions: Sendable {
-    /// Rows synced to one client in the initial-sync figure.
-    public var rows = 100_000
-    /// Concurrent idle streams for the memory/CPU figure.
-    public var idleStreams = 1000
-    /// Clients of one user in the fan-out figure.
-    public var fanoutClients = 100
-    /// Commits timed in the fan-out figure.
-    public var fanoutCommits = 30
-    /// Repetitions of each throughput figure (the table shows median and range).
-    public var repeats = 3
-    /// Where the bench stack and its Postgres live.
-    public var directory: String
-
-    /// Options with defaults.
-    public init(directory: String) {
-        self.directory = directory
-    }
-}
-
-/// One line of the bench table.
-public struct BenchFigure: Sendable, Encodable {
-    /// What was measured.
-    public var name: String
-    /// Median over the repetitions.
-    public var value: Double
-    /// Smallest and largest repetition.
-    public var min: Double
-    public var max: Double
-    /// Unit of `value`.
-    public var unit: String
-    /// The same-run baseline it is compared with, if any.
-    public var baseline: String?
-    /// value / baseline value.
-    public var ratio: Double?
-    /// Number of repetitions / samples.
-    public var samples: Int
-
-    init(_ name: String, _ values: [Double], unit: String, baseline: String? = nil, baselineValue: Double? = nil) {
-        let sorted = values.sorted()
-        let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-        self.name = name
-        self.value = median
-        self.min = sorted.first ?? 0
-        self.max = sorted.last ?? 0
-        self.unit = unit
-        self.baseline = baseline
-        self.ratio = baselineValue.map { $0 > 0 ? median / $0 : 0 }
-        self.samples = values.count
-    }
-}
-
 /// `stack bench`: starts a real stack (child process, managed Postgres) and measures it from outside.
 public enum StackBenchmark {
     /// Runs every figure; `progress` gets one line per step.
@@ -65,10 +12,17 @@ public enum StackBenchmark {
         -> [BenchFigure]
     {
         progress("starting a stack under \(options.directory) (managed Postgres; first run runs initdb)")
-        let stack = try BenchStack.start(
+        var stack = try BenchStack.start(
             directory: options.directory, maxConnections: options.idleStreams + options.fanoutClients + 20)
         defer { stack.stop() }
-        var figures = [BenchFigure("startup: stack up until ready", [stack.startupSeconds], unit: "s")]
+        var startups = [stack.startupSeconds]
+        for round in 1..<options.runs {
+            progress("restarting the stack (stack down, stack up), round \(round + 1)/\(options.runs)")
+            stack.stop()
+            stack = try stack.restart()
+            startups.append(stack.startupSeconds)
+        }
+        var figures = [BenchFigure("startup_s", "startup: stack up until ready", startups, unit: "s")]
         let url = try DatabaseURL(parsing: stack.endpoints.databaseURL)
         var logger = Logger(label: "stack.bench")
         logger.logLevel = .critical
@@ -81,14 +35,34 @@ public enum StackBenchmark {
         do {
             // Idle streams first, on a fresh server: the later throughput runs leave allocator caches behind.
             figures += try await idle(options, stack: stack, http: http, progress: progress)
-            figures += try await PostgresClient.withClient(url, logger: logger) { db in
-                try await replicationAndInitialSync(
+            let started = stack
+            let measured = try await PostgresClient.withClient(url, logger: logger) { db in
+                // `stack` changes where a figure restarts the child (same config, ports and database).
+                var stack = started
+                var figures: [BenchFigure] = []
+                let snapshot = try await snapshotAndClientApply(
+                    options, stack: stack, db: db, url: url, progress: progress)
+                stack = snapshot.stack
+                figures += snapshot.figures
+                figures += try await replicationAndInitialSync(
                     options, stack: stack, db: db, url: url, http: http, progress: progress)
-                    + fanout(options, stack: stack, db: db, http: http, progress: progress)
+                figures += try await upload(options, stack: stack, db: db, http: http, progress: progress)
+                figures += try await endToEnd(options, stack: stack, progress: progress)
+                figures += try await fanout(options, stack: stack, db: db, http: http, progress: progress)
+                let after = try ProcessSample.take(pid: stack.endpoints.pid)
+                figures.append(
+                    BenchFigure(
+                        "rss_after_mib", "server RSS after all figures", [Double(after.residentBytes) / 1_048_576],
+                        unit: "MiB"))
+                if options.killLoop > 0 {
+                    let loop = try await killLoop(options, stack: stack, db: db, progress: progress)
+                    stack = loop.stack
+                    figures += loop.figures
+                }
+                return (stack, figures)
             }
-            let after = try ProcessSample.take(pid: stack.endpoints.pid)
-            figures.append(
-                BenchFigure("server RSS after all figures", [Double(after.residentBytes) / 1_048_576], unit: "MiB"))
+            stack = measured.0
+            figures += measured.1
         } catch {
             try? await http.shutdown()
             throw error
@@ -124,36 +98,49 @@ public enum StackBenchmark {
     ) async throws -> [BenchFigure] {
         let logger = Logger(label: "stack.bench")
         let rows = options.rows
-        // A user and ids of this run only: a reused bench database keeps the rows (and bucket history) of earlier runs.
-        let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let user = "bench-\(run)"
-        try await db.query("DROP TABLE IF EXISTS bench_plain", logger: logger)
-        try await db.query(
-            "CREATE TABLE bench_plain (id text PRIMARY KEY, owner_id text, title text, content text)", logger: logger)
-        let insert =
-            "SELECT 'd-\(run)-' || g, '\(user)', 'title ' || g, repeat(md5(g::text), 6) "
-            + "FROM generate_series(1, \(rows)) g"
-        progress("inserting \(rows) rows into a plain table (baseline), then into the synced table")
-        let plainStart = ContinuousClock.now
-        try await db.query(PostgresQuery(unsafeSQL: "INSERT INTO bench_plain " + insert), logger: logger)
-        let plainSeconds = (ContinuousClock.now - plainStart).seconds
-        let start = ContinuousClock.now
-        try await db.query(PostgresQuery(unsafeSQL: "INSERT INTO bench_docs " + insert), logger: logger)
-        try await waitForReplication(db, user: user, rows: rows, logger: logger)
-        let replicated = (ContinuousClock.now - start).seconds
+        var plainRates: [Double] = []
+        var replicationRates: [Double] = []
+        var user = ""
+        for round in 1...options.runs {
+            // A user and ids of this run only: a reused bench database keeps the rows (and bucket history) of
+            // earlier runs.
+            let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+            user = "bench-\(run)"
+            try await db.query("DROP TABLE IF EXISTS bench_plain", logger: logger)
+            try await db.query(
+                "CREATE TABLE bench_plain (id text PRIMARY KEY, owner_id text, title text, content text)",
+                logger: logger)
+            let insert =
+                "SELECT 'd-\(run)-' || g, '\(user)', 'title ' || g, repeat(md5(g::text), 6) "
+                + "FROM generate_series(1, \(rows)) g"
+            progress(
+                "replication: \(rows) rows into a plain table (baseline), then the synced table, "
+                    + "round \(round)/\(options.runs)")
+            let plainStart = ContinuousClock.now
+            try await db.query(PostgresQuery(unsafeSQL: "INSERT INTO bench_plain " + insert), logger: logger)
+            plainRates.append(Double(rows) / (ContinuousClock.now - plainStart).seconds)
+            let start = ContinuousClock.now
+            try await db.query(PostgresQuery(unsafeSQL: "INSERT INTO bench_docs " + insert), logger: logger)
+            try await waitForReplication(db, user: user, rows: rows, logger: logger)
+            replicationRates.append(Double(rows) / (ContinuousClock.now - start).seconds)
+        }
         var figures = [
             BenchFigure(
-                "replication: one \(rows)-row transaction, commit to checkpoint", [Double(rows) / replicated],
-                unit: "rows/s", baseline: "INSERT of the same rows into an unreplicated table",
-                baselineValue: Double(rows) / plainSeconds)
+                "replication_rows_per_s", "replication: one \(rows)-row transaction, commit to checkpoint",
+                replicationRates, unit: "rows/s", baseline: "INSERT of the same rows into an unreplicated table",
+                baselineValue: BenchFigure.median(plainRates)),
+            BenchFigure(
+                "baseline_insert_rows_per_s", "baseline: INSERT into an unreplicated table", plainRates,
+                unit: "rows/s"),
         ]
 
+        // The last replication round's user has exactly `rows` rows.
         let query = "SELECT id, title, content FROM bench_docs WHERE owner_id = '\(user)'"
         var copyRates: [Double] = []
         var syncRates: [Double] = []
         var megabytes: [Double] = []
-        for round in 1...options.repeats {
-            progress("initial sync of \(rows) rows to one client, round \(round)/\(options.repeats)")
+        for round in 1...options.runs {
+            progress("initial sync of \(rows) rows to one client, round \(round)/\(options.runs)")
             let copyStart = ContinuousClock.now
             let copied = try CopyOut.run(url, query: query)
             copyRates.append(Double(copied.rows) / (ContinuousClock.now - copyStart).seconds)
@@ -173,13 +160,14 @@ public enum StackBenchmark {
             syncRates.append(Double(ops) / seconds)
             megabytes.append(Double(bytes) / seconds / 1_000_000)
         }
-        let copyMedian = copyRates.sorted()[copyRates.count / 2]
         figures.append(
             BenchFigure(
-                "initial sync: \(rows) rows to one client", syncRates, unit: "ops/s",
-                baseline: "COPY … TO STDOUT of the same rows", baselineValue: copyMedian))
-        figures.append(BenchFigure("initial sync: bytes on the wire", megabytes, unit: "MB/s"))
-        figures.append(BenchFigure("baseline: COPY … TO STDOUT", copyRates, unit: "rows/s"))
+                "initial_sync_ops_per_s", "initial sync: \(rows) rows to one client", syncRates, unit: "ops/s",
+                baseline: "COPY … TO STDOUT of the same rows", baselineValue: BenchFigure.median(copyRates)))
+        figures.append(
+            BenchFigure("initial_sync_mb_per_s", "initial sync: bytes on the wire", megabytes, unit: "MB/s"))
+        figures.append(
+            BenchFigure("baseline_copy_rows_per_s", "baseline: COPY … TO STDOUT", copyRates, unit: "rows/s"))
         return figures
     }
 
@@ -187,12 +175,34 @@ public enum StackBenchmark {
         _ options: BenchOptions, stack: BenchStack, db: PostgresClient, http: HTTPClient,
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> [BenchFigure] {
+        let clients = options.fanoutClients
+        var p50: [Double] = []
+        var p99: [Double] = []
+        for round in 1...options.runs {
+            progress(
+                "fan-out: \(clients) clients of one user, \(options.fanoutCommits) commits, "
+                    + "round \(round)/\(options.runs)")
+            let latencies = try await fanoutRound(options, stack: stack, db: db, http: http)
+            p50.append(BenchFigure.percentile(latencies, 0.5))
+            p99.append(BenchFigure.percentile(latencies, 0.99))
+        }
+        return [
+            BenchFigure(
+                "fanout_p50_ms", "fan-out to \(clients) clients: INSERT sent to line received, p50", p50, unit: "ms"),
+            BenchFigure(
+                "fanout_p99_ms", "fan-out to \(clients) clients: INSERT sent to line received, p99", p99, unit: "ms"),
+        ]
+    }
+
+    /// One fan-out round: the latency of every (commit, client) pair in milliseconds.
+    static func fanoutRound(
+        _ options: BenchOptions, stack: BenchStack, db: PostgresClient, http: HTTPClient
+    ) async throws -> [Double] {
         let logger = Logger(label: "stack.bench")
         let user = "fan-user"
         let token = stack.token(user: user)
         let clients = options.fanoutClients
         let commits = options.fanoutCommits
-        progress("fan-out: \(clients) clients of one user, \(commits) commits")
         let arrivals = ArrivalBoard(commits: commits, clients: clients)
         // Ids unique to this run: a reused bench database still holds the rows of earlier runs.
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
@@ -233,14 +243,7 @@ public enum StackBenchmark {
             }
             arrivals.finish()
             group.cancelAll()
-            let sorted = latencies.sorted()
-            func percentile(_ p: Double) -> Double {
-                sorted[Swift.min(sorted.count - 1, Int(Double(sorted.count) * p))]
-            }
-            return [
-                BenchFigure("fan-out to \(clients) clients: INSERT sent to line received, p50", [percentile(0.5)], unit: "ms"),
-                BenchFigure("fan-out to \(clients) clients: INSERT sent to line received, p99", [percentile(0.99)], unit: "ms"),
-            ]
+            return latencies
         }
     }
 
@@ -248,8 +251,12 @@ public enum StackBenchmark {
         _ options: BenchOptions, stack: BenchStack, http: HTTPClient, progress: @escaping @Sendable (String) -> Void
     ) async throws -> [BenchFigure] {
         let pid = stack.endpoints.pid
-        try await Task.sleep(for: .seconds(2))
-        let before = try ProcessSample.take(pid: pid)
+        try await Task.sleep(for: .seconds(1))
+        var idleRSS: [Double] = []
+        for _ in 0..<options.runs {
+            try await Task.sleep(for: .milliseconds(300))
+            idleRSS.append(Double(try ProcessSample.take(pid: pid).residentBytes) / 1_048_576)
+        }
         let streams = options.idleStreams
         progress("opening \(streams) idle streams (one user each)")
         let arrivals = ArrivalBoard(commits: 0, clients: streams)
@@ -265,22 +272,30 @@ public enum StackBenchmark {
                 }
             }
             try await arrivals.waitConnected(timeout: .seconds(120))
-            progress("\(streams) streams connected; sampling the server for 10 s")
+            progress("\(streams) streams connected; sampling the server for \(options.idleSampleSeconds) s")
             try await Task.sleep(for: .seconds(2))
-            let start = try ProcessSample.take(pid: pid)
-            let wallStart = ContinuousClock.now
-            try await Task.sleep(for: .seconds(10))
-            let end = try ProcessSample.take(pid: pid)
-            let wall = (ContinuousClock.now - wallStart).seconds
+            // The sampling window is cut into `runs` equal parts: the spread of RSS and CPU over them.
+            var rss: [Double] = []
+            var cpu: [Double] = []
+            var previous = try ProcessSample.take(pid: pid)
+            var previousAt = ContinuousClock.now
+            let window = Duration.seconds(Double(options.idleSampleSeconds) / Double(options.runs))
+            for _ in 0..<options.runs {
+                try await Task.sleep(for: window)
+                let sample = try ProcessSample.take(pid: pid)
+                let now = ContinuousClock.now
+                rss.append(Double(sample.residentBytes) / 1_048_576)
+                cpu.append((sample.cpuSeconds - previous.cpuSeconds) / (now - previousAt).seconds * 100)
+                previous = sample
+                previousAt = now
+            }
             arrivals.finish()
             group.cancelAll()
             return [
-                BenchFigure("server RSS, idle (no streams)", [Double(before.residentBytes) / 1_048_576], unit: "MiB"),
+                BenchFigure("idle_rss_mib", "server RSS, idle (no streams)", idleRSS, unit: "MiB"),
+                BenchFigure("streams_rss_mib", "server RSS with \(streams) idle streams", rss, unit: "MiB"),
                 BenchFigure(
-                    "server RSS with \(streams) idle streams", [Double(end.residentBytes) / 1_048_576], unit: "MiB"),
-                BenchFigure(
-                    "server CPU with \(streams) idle streams", [(end.cpuSeconds - start.cpuSeconds) / wall * 100],
-                    unit: "% of one core"),
+                    "streams_cpu_percent", "server CPU with \(streams) idle streams", cpu, unit: "% of one core"),
             ]
         }
     }

@@ -9,43 +9,61 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure a real stack (child process, its own managed Postgres) and print a table.",
         discussion: """
             Starts `stack up` on a managed Postgres under <state_dir>/bench (initdb on the first run), then measures:
-            startup time; replication of one large transaction (vs INSERT into an unreplicated table); initial sync of
-            --rows rows to one client (vs COPY … TO STDOUT of the same rows, same run); fan-out latency from commit to
-            line received at --clients clients of one user; server RSS and CPU with --streams idle streams.
-            Throughput figures run --repeat times: the table shows the median and the range. Build with
-            `swift build -c release` first: a debug build measures the compiler, not the stack.
+            startup time; server RSS and CPU with --streams idle streams; snapshot of --rows existing rows (kill -9,
+            drop the stream, restart; vs COPY … TO STDOUT of the table); a fresh in-process StackClient device
+            applying them into SQLite (vs a plain SQLite bulk insert of the same rows); replication of one --rows
+            transaction (vs INSERT into an unreplicated table); initial sync of --rows rows to one client (vs COPY … TO
+            STDOUT of the same rows); upload of client transactions of 1,000 PUTs (vs a multi-row INSERT of the same
+            rows); end-to-end latency from an insert on device A to its apply on device B; fan-out latency from commit
+            to line received at --clients clients of one user. Every figure runs --runs times: the table shows the
+            median and the range. --kill-loop N adds N rounds of kill -9 during a write burst, each checked for every
+            committed row in its bucket exactly once. Build with `swift build -c release` first: a debug build
+            measures the compiler, not the stack.
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Rows for the replication and initial-sync figures.") var rows = 100_000
-    @Option(help: "Idle streams for the memory/CPU figure.") var streams = 1000
-    @Option(help: "Clients of one user for the fan-out figure.") var clients = 100
-    @Option(help: "Commits timed in the fan-out figure.") var commits = 30
-    @Option(help: "Repetitions of each throughput figure.") var `repeat` = 3
+    @Option(help: "Rows for the snapshot, client-apply, replication and initial-sync figures.") var rows: Int?
+    @Option(help: "Idle streams for the memory/CPU figure.") var streams: Int?
+    @Option(help: "Clients of one user for the fan-out figure.") var clients: Int?
+    @Option(help: "Commits timed per run in the fan-out figure.") var commits: Int?
+    @Option(help: "Client transactions of 1,000 PUTs per run in the upload figure.") var uploads: Int?
+    @Option(help: "Edits timed per run in the end-to-end latency figure.") var edits: Int?
+    @Option(name: [.customLong("runs"), .customLong("repeat")], help: "Repetitions of every figure (default 3).")
+    var runs: Int?
+    @Option(name: .customLong("kill-loop"), help: "Rounds of kill -9 during a write burst (default 0: off).")
+    var killLoop = 0
+    @Flag(help: "The smallest sizes that run every figure (a check that the bench works, not a measurement).")
+    var quick = false
     @Flag(help: "Print the figures as JSON.") var json = false
 
     func validate() throws {
-        guard rows > 0, streams > 0, clients > 0, commits > 0, `repeat` > 0 else {
-            throw ValidationError("--rows, --streams, --clients, --commits and --repeat must be positive")
+        let sizes = [rows, streams, clients, commits, uploads, edits, runs].compactMap { $0 }
+        guard sizes.allSatisfy({ $0 > 0 }), killLoop >= 0 else {
+            throw ValidationError(
+                "--rows, --streams, --clients, --commits, --uploads, --edits and --runs must be positive; "
+                    + "--kill-loop must not be negative")
         }
     }
 
     func run() async throws {
         _ = global.logger()
         let config = try global.loadConfig()
-        var options = BenchOptions(
-            directory: URL(fileURLWithPath: config.stateDir).appendingPathComponent("bench").path)
-        options.rows = rows
-        options.idleStreams = streams
-        options.fanoutClients = clients
-        options.fanoutCommits = commits
-        options.repeats = `repeat`
+        let directory = URL(fileURLWithPath: config.stateDir).appendingPathComponent("bench").path
+        var options = quick ? BenchOptions.quick(directory: directory) : BenchOptions(directory: directory)
+        if let rows { options.rows = rows }
+        if let streams { options.idleStreams = streams }
+        if let clients { options.fanoutClients = clients }
+        if let commits { options.fanoutCommits = commits }
+        if let uploads { options.uploadTransactions = uploads }
+        if let edits { options.edits = edits }
+        if let runs { options.runs = runs }
+        options.killLoop = killLoop
         let quiet = json
         let figures = try await StackBenchmark.run(options) { line in
             if !quiet { Console.error("bench: " + line) }
         }
         if json {
-            Console.json(BenchReport(machine: BenchReport.machine(), figures: figures))
+            Console.json(BenchReport(machine: BenchReport.machine(), options: options, figures: figures))
             return
         }
         Console.out(BenchReport.table(figures, machine: BenchReport.machine()))
@@ -55,6 +73,7 @@ struct BenchCommand: AsyncParsableCommand {
 /// The bench output: figures and the machine they ran on.
 struct BenchReport: Encodable {
     var machine: String
+    var options: BenchOptions
     var figures: [BenchFigure]
 
     static func machine() -> String {
