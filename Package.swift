@@ -183,7 +183,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "StackCoreTests", dependencies: ["StackCore"]),
-        .testTarget(name: "StackCLITests", dependencies: ["StackCLI"]),
+        .testTarget(
+            name: "StackCLITests",
+            dependencies: ["StackCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "StackPostgresTests", dependencies: ["StackPostgres"]),
         .testTarget(
             name: "StackProtocolTests", dependencies: ["StackProtocol", "StackCore"], resources: [.copy("Fixtures")]

@@ -16,11 +16,11 @@ struct AuthCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-keys",
             abstract: "Create a new JWT signing key; old public keys stay in the JWKS for the grace period.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Tokens signed with an old key keep verifying until the grace period ends, so set --grace to at
                 least auth.jwt.expires_in. A running stack picks the new key up within seconds. Works with the
                 stack stopped: a managed Postgres that is not running is started for the command.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

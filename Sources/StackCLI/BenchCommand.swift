@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure a real stack (child process, its own managed Postgres) and print a table.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Starts `stack up` on a managed Postgres under <state_dir>/bench (initdb on the first run), then measures:
             startup time; server RSS and CPU with --streams idle streams; snapshot of --rows existing rows (kill -9,
             drop the stream, restart; vs COPY … TO STDOUT of the table); a fresh in-process StackClient device
@@ -19,7 +19,7 @@ struct BenchCommand: AsyncParsableCommand {
             median and the range. --kill-loop N adds N rounds of kill -9 during a write burst, each checked for every
             committed row in its bucket exactly once. Build with `swift build -c release` first: a debug build
             measures the compiler, not the stack.
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Rows for the snapshot, client-apply, replication and initial-sync figures.") var rows: Int?

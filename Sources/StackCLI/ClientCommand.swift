@@ -7,11 +7,11 @@ struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
         abstract: "A demo offline-first device: sign in, write locally, upload and sync.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Each device is one SQLite file, <state_dir>/devices/<name>.db (--device NAME, default demo), so several
             can run side by side. The device finds the stack's URLs from the config (api.listen) and the sync URL from
             GET /api/powersync/config.
-            """,
+            """),
         subcommands: [
             SignUp.self, SignIn.self, SignOut.self, WhoAmI.self, Insert.self, Update.self, Delete.self, List.self,
             Query.self, Upload.self, Sync.self, Status.self, Offline.self, Online.self, Reset.self, Shell.self,

@@ -11,11 +11,11 @@ extension ClientCommand {
     struct Shell: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Interactive session for one device: type client commands while changes stream in.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Accepts the verbs of `stack client` without the prefix (insert, update, delete, ls, query, status,
                 upload, whoami, offline, online), plus help and quit. While online, a background watch uploads local
                 writes and prints each incoming change above the prompt.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ClientOptions

@@ -52,12 +52,12 @@ extension ClientCommand {
     struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Connect, upload pending writes, download until caught up, then exit.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Exits 1 with the reason when the sync service (POST <sync>/sync/stream) is not available.
                 --watch stays connected: local writes are uploaded as they appear and every change that lands prints
                 one line, `TABLE ID insert|update|delete col=value …` (with --json one JSON object per line);
                 connection notes go to stderr. Ctrl-C or SIGTERM ends it (exit 0).
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ClientOptions

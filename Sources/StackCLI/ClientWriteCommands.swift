@@ -10,11 +10,11 @@ extension ClientCommand {
     struct Insert: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Insert a row locally (queued for upload unless the table is local-only); prints its id.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 The id is a new UUID v4 unless id=… is given. created_at, updated_at and device_id are filled when the
                 table has them; columns with a config default get it. Values follow the column type: integers, reals,
                 booleans as true/false/1/0, JSON validated, text as is; col= (empty) is NULL.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ClientOptions

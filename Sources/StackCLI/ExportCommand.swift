@@ -15,12 +15,12 @@ struct ExportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "powersync",
             abstract: "Write powersync.yaml and sync_rules.yaml for the real PowerSync Service.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 The path for a team that outgrows one machine: the PowerSync Service replicates the same Postgres
                 (publication `powersync`), verifies the same JWTs (this stack's JWKS and audience) and clients keep
                 uploading to this stack's upload API. Connection strings are read from environment variables
                 (PS_DATA_SOURCE_URI, PS_STORAGE_URI), never written to the files.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
         @Option(name: .long, help: "Directory to write into (created if missing).") var out: String

@@ -11,7 +11,7 @@ struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
         abstract: "Load the demo users and their projects, documents, versions and groups from sample-data/.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Users are signed up through the auth code (real password hashes); their rows are inserted in batches.
             Idempotent: ids are deterministic and existing rows are kept, so a second run inserts nothing.
             The database is prepared as stack up does (auth tables, app tables, publication). A managed Postgres
@@ -19,7 +19,7 @@ struct SeedCommand: AsyncParsableCommand {
             --reset first empties the app tables, the auth users and sessions, and the sync storage (replication
             re-snapshots on the next stack up); it refuses while a stack is running, and on a postgres.url
             database unless --force is given.
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 

@@ -6,10 +6,10 @@ public struct StackCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "stack",
         abstract: "The whole offline-first sync architecture (auth, upload API, replication, sync) in one process.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Configuration comes from one file: --config PATH, else ./stack.yaml, else dev/stack.yaml.
             Start with `stack up`; `stack doctor` checks the whole chain and prints fixes.
-            """,
+            """),
         version: "0.1.0",
         subcommands: [
             UpCommand.self, DownCommand.self, StatusCommand.self, DoctorCommand.self, SchemaCommand.self, AuthCommand.self,

@@ -12,10 +12,10 @@ struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Print a fresh RS256 JWT for a user, as GET /api/auth/token would issue it.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Works with the stack stopped: a managed Postgres that is not running is started for the command.
             The token is signed with the current key of the jwks table (one is created if there is none).
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 

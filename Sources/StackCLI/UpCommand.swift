@@ -9,11 +9,11 @@ struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract: "Start Postgres (managed or configured), the auth server, upload API and sync service.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Prints one summary when everything is ready. With --exec, runs the command with STACK_* variables
             (STACK_AUTH_URL, STACK_JWKS_URL, STACK_UPLOAD_URL, STACK_SYNC_URL, STACK_DATABASE_URL, STACK_CONFIG)
             once ready, then shuts down and exits with its status.
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 
