@@ -8,12 +8,32 @@ public enum PortProbe {
         bindPort(host: host, port: port) != nil
     }
 
-    /// A port the system considers free right now on 127.0.0.1.
+    /// A port the system considers free right now on 127.0.0.1, chosen below the ephemeral range when there is room.
+    ///
+    /// A port the kernel hands out for `bind(0)` comes from the range it also uses for outgoing connections, so once
+    /// its listener stops (a restart, a `kill -9`), any outgoing connection may take it and the restart fails with
+    /// "address in use". A managed Postgres keeps its port across restarts, so the port is picked outside that range.
     public static func freePort() throws -> Int {
+        let ephemeral = ephemeralRange()
+        let below = 20_000..<max(20_000, ephemeral.lowerBound)
+        if below.count >= 1_000 {
+            for _ in 0..<200 {
+                let candidate = Int.random(in: below)
+                if bindPort(host: "127.0.0.1", port: candidate) != nil { return candidate }
+            }
+        }
         guard let port = bindPort(host: "127.0.0.1", port: 0) else {
             throw StackError("STACK-P011", "cannot find a free TCP port on 127.0.0.1")
         }
         return port
+    }
+
+    /// The kernel's range for outgoing connections' local ports (Linux default 32768–60999).
+    static func ephemeralRange() -> ClosedRange<Int> {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let bounds = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        guard bounds.count == 2, bounds[0] <= bounds[1] else { return 32_768...60_999 }
+        return bounds[0]...bounds[1]
     }
 
     private static func bindPort(host: String, port: Int) -> Int? {
