@@ -100,7 +100,16 @@ struct BenchStack {
 
     /// Starts the same config again (after `stop()` or `kill()`).
     func restart() throws -> BenchStack {
-        try Self.launch(configPath: configPath, audience: audience, secret: secret)
+        var attempt = 1
+        while true {
+            do {
+                return try Self.launch(configPath: configPath, audience: audience, secret: secret)
+            } catch let error as BenchError where error.description.contains("STACK-S001") && attempt < 10 {
+                // Right after a kill -9 a port of the old process can stay busy for a moment: try again.
+                attempt += 1
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
     }
 
     /// `kill -9` of the child: no shutdown at all; its managed Postgres (a separate daemon) keeps running.

@@ -54,13 +54,24 @@ struct FaultTests {
 
         /// Starts `stack up` and waits until its sync service is ready (a checkpoint exists).
         mutating func start() async throws {
-            pid = try ProcessRunner.spawnDetached(
-                [stackBinary, "up", "--config", config], logFile: config + ".log")
-            let url = syncURL
-            try await eventually(timeout: .seconds(60)) {
-                try? await HTTPTestClient.send("GET", url + "/probes/readiness").status
-            } until: {
-                $0 == 200
+            for attempt in 1...10 {
+                pid = try ProcessRunner.spawnDetached(
+                    [stackBinary, "up", "--config", config], logFile: config + ".log")
+                let (url, pid) = (syncURL, self.pid)
+                let status = try await eventually(timeout: .seconds(60)) { () async -> Int in
+                    var exit: Int32 = 0
+                    if waitpid(pid, &exit, WNOHANG) == pid || !ProcessRunner.isRunning(pid) { return -1 }
+                    return (try? await HTTPTestClient.send("GET", url + "/probes/readiness").status) ?? 0
+                } until: {
+                    $0 == 200 || $0 == -1
+                }
+                if status == 200 { return }
+                // Right after a kill -9 a port of the old process can stay busy for a moment: start again.
+                let log = (try? String(contentsOfFile: config + ".log", encoding: .utf8)) ?? ""
+                guard log.contains("STACK-S001"), attempt < 10 else {
+                    throw SyncTestError("stack up exited before it was ready: \(log.suffix(800))")
+                }
+                try await Task.sleep(for: .seconds(1))
             }
         }
 
