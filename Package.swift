@@ -113,6 +113,7 @@ let package = Package(
             name: "StackPostgres",
             dependencies: [
                 "CLibPQ", "CStackSystem", "StackConfig", "StackCore", "StackPGOutput",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

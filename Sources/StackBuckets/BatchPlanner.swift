@@ -12,6 +12,8 @@ public struct BatchPlanner: Sendable {
     public private(set) var rows: [SourceRowKey: StoredRow?] = [:]
     /// Keys whose state changed in this batch.
     public private(set) var changed: Set<SourceRowKey> = []
+    /// Keys that had a stored row when loaded (their `current_data` row is replaced on write, the others inserted).
+    public private(set) var stored: Set<SourceRowKey> = []
     /// Ops in the order they are appended.
     public private(set) var ops: [PlannedOp] = []
     /// Parameter rows in order.
@@ -44,7 +46,9 @@ public struct BatchPlanner: Sendable {
     /// Records loaded states; keys absent from `found` are recorded as missing. Already known keys are kept.
     public mutating func load(_ keys: [SourceRowKey], found: [SourceRowKey: StoredRow]) {
         for key in keys where rows[key] == nil {
-            rows[key] = .some(found[key])
+            let row = found[key]
+            rows[key] = .some(row)
+            if row != nil { stored.insert(key) }
         }
     }
 
@@ -81,8 +85,16 @@ public struct BatchPlanner: Sendable {
             schema: table.schema, table: table.name, row: complete, streamID: String(streamID))
         errors += evaluation.errors
         var memberships: [BucketMembership] = []
+        var completeText: String?
         for output in evaluation.rows {
-            let data = output.data.jsonText
+            // `SELECT *` outputs the stored row itself: serialise it once for the op and `current_data`.
+            let data: String
+            if output.data == complete {
+                data = completeText ?? complete.jsonText
+                completeText = data
+            } else {
+                data = output.data.jsonText
+            }
             let membership = BucketMembership(bucket: output.bucket, table: output.objectType, id: output.objectID)
             if !memberships.contains(membership) { memberships.append(membership) }
             ops.append(
@@ -107,20 +119,20 @@ public struct BatchPlanner: Sendable {
         for old in previous?.lookups ?? [] where !lookups.contains(old) {
             parameters.append(PlannedParameter(source: source, lookup: old, parameters: "[]"))
         }
-        rows[source] = .some(StoredRow(buckets: memberships, lookups: lookups, data: complete))
+        rows[source] = .some(StoredRow(buckets: memberships, lookups: lookups, data: complete, dataText: completeText))
         changed.insert(source)
     }
 
     private mutating func remove(_ source: SourceRowKey) {
-        guard let stored = rows[source] ?? nil else {
+        guard let previous = rows[source] ?? nil else {
             // Unknown row (never stored, or a replay of a delete already applied): nothing to remove.
             rows[source] = .some(nil)
             return
         }
-        for membership in stored.buckets {
+        for membership in previous.buckets {
             ops.append(removeOp(membership, source: source))
         }
-        for lookup in stored.lookups {
+        for lookup in previous.lookups {
             parameters.append(PlannedParameter(source: source, lookup: lookup, parameters: "[]"))
         }
         rows[source] = .some(nil)
@@ -135,20 +147,5 @@ public struct BatchPlanner: Sendable {
         PlannedOp(
             op: "REMOVE", bucket: membership.bucket, source: source, table: membership.table, rowID: membership.id,
             data: nil, checksum: OpChecksum.remove(subkey: source.subkey))
-    }
-
-    /// Forgets ops, parameters and the changed set after they were written; keeps the loaded states as a cache.
-    public mutating func resetOutput() {
-        ops.removeAll(keepingCapacity: true)
-        parameters.removeAll(keepingCapacity: true)
-        changed.removeAll(keepingCapacity: true)
-        errors.removeAll()
-        incompleteRows.removeAll()
-    }
-
-    /// Drops every cached state (after a failed write, the database is the truth again).
-    public mutating func reset() {
-        resetOutput()
-        rows.removeAll()
     }
 }

@@ -9,6 +9,7 @@ public enum BucketMigrations {
     /// Every migration, with the schema name quoted into the statements.
     public static func all(schema: String) -> [Migration] {
         let s = Identifier.quoted(schema)
+        let sequence = "'" + "\(s).op_id_sequence".replacingOccurrences(of: "'", with: "''") + "'::regclass"
         return [
             Migration(
                 id: 1, name: "bucket storage",
@@ -80,6 +81,14 @@ public enum BucketMigrations {
                       write_checkpoint bigint NOT NULL,
                       checkpoint_requested_at timestamptz NOT NULL DEFAULT now());
                     END $migration$
+                    """),
+            Migration(
+                id: 2, name: "op ids assigned by the database",
+                // Ops and parameter rows are written with COPY in the order planned; each row takes its op id from
+                // the sequence as it is inserted, so ids follow that order without a round trip to reserve them.
+                sql: """
+                    ALTER TABLE \(s).bucket_data ALTER COLUMN op_id SET DEFAULT nextval(\(sequence));
+                    ALTER TABLE \(s).bucket_parameters ALTER COLUMN id SET DEFAULT nextval(\(sequence))
                     """),
         ]
     }

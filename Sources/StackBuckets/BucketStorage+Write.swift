@@ -52,22 +52,14 @@ extension BucketStorage {
         let outcome: CommitOutcome
         do {
             outcome = try await client.transaction(logger: logger) { connection -> CommitOutcome in
-                let total = planner.ops.count + planner.parameters.count
-                var ids: [Int64] = []
-                ids.reserveCapacity(total)
-                if total > 0 {
+                try await Self.write(planner, stream: stream, s: s, on: connection, logger: logger)
+                var maxOp: Int64 = 0
+                if !planner.ops.isEmpty || !planner.parameters.isEmpty {
+                    // The last id the sequence handed to this session: the op or parameter row written last.
                     let rows = try await connection.queryIfOpen(
-                        "SELECT nextval('\(unescaped: s).op_id_sequence') FROM generate_series(1, \(total))",
-                        logger: logger)
-                    for try await id in rows.decode(Int64.self) { ids.append(id) }
-                    ids.sort()
+                        "SELECT currval('\(unescaped: s).op_id_sequence')", logger: logger)
+                    for try await id in rows.decode(Int64.self) { maxOp = id }
                 }
-                let maxOp = ids.last ?? 0
-                try await Self.insertOps(planner.ops, ids: ids, stream: stream, s: s, on: connection, logger: logger)
-                try await Self.insertParameters(
-                    planner.parameters, ids: Array(ids.dropFirst(planner.ops.count)), stream: stream, s: s,
-                    on: connection, logger: logger)
-                try await Self.saveRows(planner, stream: stream, s: s, on: connection, logger: logger)
                 if let progress {
                     try await connection.queryIfOpen(
                         """
@@ -105,82 +97,60 @@ extension BucketStorage {
         try await commit(stream: stream, planner: BatchPlanner.empty, lsn: lsn)
     }
 
-    private static func insertOps(
-        _ ops: [PlannedOp], ids: [Int64], stream: Int, s: String, on connection: PostgresConnection, logger: Logger
+    // Ops, parameter rows and row states go in with COPY: the op ids come from the column default as each row is
+    // inserted, in the order planned (PROTOCOL §7.2: "nextval in statement order").
+    private static func write(
+        _ planner: BatchPlanner, stream: Int, s: String, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        for start in stride(from: 0, to: ops.count, by: chunkSize) {
-            let slice = ops[start..<min(start + chunkSize, ops.count)]
-            let opIDs = Array(ids[start..<start + slice.count])
-            let buckets = slice.map(\.bucket)
-            let kinds = slice.map(\.op)
-            let tables = slice.map(\.source.table)
-            let keys = slice.map(\.source.key)
-            let types = slice.map(\.table)
-            let rowIDs = slice.map(\.rowID)
-            let checksums = slice.map { Int64($0.checksum) }
-            // Arrays cannot carry NULL through PostgresNIO; '' is never valid row JSON, so it stands for NULL.
-            let data = slice.map { $0.data ?? "" }
-            try await connection.queryIfOpen(
-                """
-                INSERT INTO \(unescaped: s).bucket_data
-                  (group_id, bucket_name, op_id, op, source_table, source_key, table_name, row_id, checksum, data)
-                SELECT \(stream), b, o, op, st, sk, tn, r, c, NULLIF(d, '')
-                FROM unnest(\(buckets)::text[], \(opIDs)::bigint[], \(kinds)::text[], \(tables)::text[],
-                  \(keys)::text[], \(types)::text[], \(rowIDs)::text[], \(checksums)::bigint[], \(data)::text[])
-                  AS x(b, o, op, st, sk, tn, r, c, d)
-                """, logger: logger)
+        guard !planner.ops.isEmpty || !planner.parameters.isEmpty || !planner.changed.isEmpty else { return }
+        // COPY names its table unqualified: the storage schema comes first for the rest of this transaction.
+        try await connection.queryIfOpen("SET LOCAL search_path TO \(unescaped: s)", logger: logger)
+        if !planner.ops.isEmpty {
+            var rows = CopyTextRows(capacity: planner.ops.count * 256)
+            for op in planner.ops {
+                rows.append(stream)
+                rows.append(op.bucket)
+                rows.append(op.op)
+                rows.append(op.source.table)
+                rows.append(op.source.key)
+                rows.append(op.table)
+                rows.append(op.rowID)
+                rows.append(Int64(op.checksum))
+                rows.append(op.data)
+                rows.endRow()
+            }
+            try await connection.copy(
+                rows, into: "bucket_data",
+                columns: [
+                    "group_id", "bucket_name", "op", "source_table", "source_key", "table_name", "row_id", "checksum",
+                    "data",
+                ], logger: logger)
         }
+        if !planner.parameters.isEmpty {
+            var rows = CopyTextRows(capacity: planner.parameters.count * 128)
+            for parameter in planner.parameters {
+                rows.append(stream)
+                rows.append(parameter.source.table)
+                rows.append(parameter.source.key)
+                rows.append(parameter.lookup)
+                rows.append(parameter.parameters)
+                rows.endRow()
+            }
+            try await connection.copy(
+                rows, into: "bucket_parameters",
+                columns: ["group_id", "source_table", "source_key", "lookup", "bucket_parameters"], logger: logger)
+        }
+        try await saveRows(planner, stream: stream, s: s, on: connection, logger: logger)
     }
 
-    private static func insertParameters(
-        _ parameters: [PlannedParameter], ids: [Int64], stream: Int, s: String, on connection: PostgresConnection,
-        logger: Logger
-    ) async throws {
-        for start in stride(from: 0, to: parameters.count, by: chunkSize) {
-            let slice = parameters[start..<min(start + chunkSize, parameters.count)]
-            let rowIDs = Array(ids[start..<start + slice.count])
-            let tables = slice.map(\.source.table)
-            let keys = slice.map(\.source.key)
-            let lookups = slice.map(\.lookup)
-            let values = slice.map(\.parameters)
-            try await connection.queryIfOpen(
-                """
-                INSERT INTO \(unescaped: s).bucket_parameters
-                  (id, group_id, source_table, source_key, lookup, bucket_parameters)
-                SELECT i, \(stream), st, sk, l, p
-                FROM unnest(\(rowIDs)::bigint[], \(tables)::text[], \(keys)::text[], \(lookups)::text[],
-                  \(values)::text[]) AS x(i, st, sk, l, p)
-                """, logger: logger)
-        }
-    }
-
+    // A changed row that was stored is deleted, and every changed row that still exists is inserted anew: one
+    // DELETE for the replaced rows and one COPY, instead of an upsert per row.
     private static func saveRows(
         _ planner: BatchPlanner, stream: Int, s: String, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        var upserts: [(SourceRowKey, StoredRow)] = []
-        var deletes: [SourceRowKey] = []
-        for key in planner.changed {
-            if let row = planner.rows[key] ?? nil { upserts.append((key, row)) } else { deletes.append(key) }
-        }
-        for start in stride(from: 0, to: upserts.count, by: chunkSize) {
-            let slice = upserts[start..<min(start + chunkSize, upserts.count)]
-            let tables = slice.map(\.0.table)
-            let keys = slice.map(\.0.key)
-            let buckets = slice.map(\.1.bucketsText)
-            let lookups = slice.map(\.1.lookupsText)
-            let data = slice.map(\.1.data.jsonText)
-            try await connection.queryIfOpen(
-                """
-                INSERT INTO \(unescaped: s).current_data (group_id, source_table, source_key, buckets, lookups, data)
-                SELECT \(stream), t, k, b, l, d
-                FROM unnest(\(tables)::text[], \(keys)::text[], \(buckets)::text[], \(lookups)::text[], \(data)::text[])
-                  AS x(t, k, b, l, d)
-                ON CONFLICT (group_id, source_table, source_key) DO UPDATE
-                SET buckets = EXCLUDED.buckets, lookups = EXCLUDED.lookups, data = EXCLUDED.data
-                """, logger: logger)
-        }
-        for start in stride(from: 0, to: deletes.count, by: chunkSize) {
-            let slice = deletes[start..<min(start + chunkSize, deletes.count)]
+        let replaced = planner.changed.filter { planner.stored.contains($0) }.map { $0 }
+        for start in stride(from: 0, to: replaced.count, by: chunkSize) {
+            let slice = replaced[start..<min(start + chunkSize, replaced.count)]
             let tables = slice.map(\.table)
             let keys = slice.map(\.key)
             try await connection.queryIfOpen(
@@ -189,6 +159,21 @@ extension BucketStorage {
                 WHERE c.group_id = \(stream) AND c.source_table = x.t AND c.source_key = x.k
                 """, logger: logger)
         }
+        var rows = CopyTextRows(capacity: planner.changed.count * 256)
+        for key in planner.changed {
+            guard let row = planner.rows[key] ?? nil else { continue }
+            rows.append(stream)
+            rows.append(key.table)
+            rows.append(key.key)
+            rows.append(row.bucketsText)
+            rows.append(row.lookupsText)
+            rows.append(row.dataText)
+            rows.endRow()
+        }
+        guard rows.count > 0 else { return }
+        try await connection.copy(
+            rows, into: "current_data",
+            columns: ["group_id", "source_table", "source_key", "buckets", "lookups", "data"], logger: logger)
     }
 
     // PROTOCOL §7.3: a checkpoint needs the snapshot done and an LSN at or past both the last checkpoint and

@@ -1,3 +1,4 @@
+import enum StackCore.JSONString
 import StackSyncRules
 
 /// A replicated source table, as bucket storage names it (`schema.table`).
@@ -64,12 +65,15 @@ public struct StoredRow: Hashable, Sendable {
     public var lookups: [String]
     /// The full row (used to fill unchanged TOAST values of later updates).
     public var data: SQLiteRow
+    /// `data` as the JSON object text `current_data` stores.
+    public var dataText: String
 
-    /// Creates a stored row.
-    public init(buckets: [BucketMembership], lookups: [String], data: SQLiteRow) {
+    /// Creates a stored row; `dataText` must be `data.jsonText` (pass it when it is already at hand).
+    public init(buckets: [BucketMembership], lookups: [String], data: SQLiteRow, dataText: String? = nil) {
         self.buckets = buckets
         self.lookups = lookups
         self.data = data
+        self.dataText = dataText ?? data.jsonText
     }
 }
 
@@ -77,11 +81,30 @@ public struct StoredRow: Hashable, Sendable {
 extension StoredRow {
     /// `buckets` as JSON text: `[["bucket","table","id"],…]`.
     var bucketsText: String {
-        JSONValue.array(buckets.map { .array([.string($0.bucket), .string($0.table), .string($0.id)]) }).jsonText()
+        var output = "["
+        for (index, membership) in buckets.enumerated() {
+            output.append(index == 0 ? "[" : ",[")
+            JSONString.append(membership.bucket, to: &output)
+            output.append(",")
+            JSONString.append(membership.table, to: &output)
+            output.append(",")
+            JSONString.append(membership.id, to: &output)
+            output.append("]")
+        }
+        output.append("]")
+        return output
     }
 
     /// `lookups` as a JSON array of strings.
-    var lookupsText: String { JSONValue.array(lookups.map { .string($0) }).jsonText() }
+    var lookupsText: String {
+        var output = "["
+        for (index, lookup) in lookups.enumerated() {
+            if index > 0 { output.append(",") }
+            JSONString.append(lookup, to: &output)
+        }
+        output.append("]")
+        return output
+    }
 
     /// Parses the stored columns; malformed values read as empty.
     init(bucketsText: String, lookupsText: String, dataText: String) {
@@ -99,7 +122,7 @@ extension StoredRow {
         if case .array(let items)? = try? JSONValue.parse(lookupsText) {
             for case .string(let lookup) in items { lookups.append(lookup) }
         }
-        self.init(buckets: buckets, lookups: lookups, data: SQLiteRow(jsonObject: dataText))
+        self.init(buckets: buckets, lookups: lookups, data: SQLiteRow(jsonObject: dataText), dataText: dataText)
     }
 }
 

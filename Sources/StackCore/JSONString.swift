@@ -3,24 +3,52 @@
 public enum JSONString {
     /// `text` as a quoted JSON string literal.
     public static func quoted(_ text: String) -> String {
-        var output = "\""
+        var output = ""
         output.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        append(text, to: &output)
         return output
+    }
+
+    /// Appends `text` as a quoted JSON string literal to `output`.
+    // Row data of every replicated row passes through here: text without anything to escape (nearly all of it) is
+    // appended in one piece, and otherwise the runs between escapes are.
+    public static func append(_ text: String, to output: inout String) {
+        output.append("\"")
+        var start = text.utf8.startIndex
+        var index = start
+        let end = text.utf8.endIndex
+        while index != end {
+            let byte = text.utf8[index]
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                text.utf8.formIndex(after: &index)
+                continue
+            }
+            // An ASCII byte always starts a scalar, so both slices below fall on scalar boundaries.
+            if start != index { output.append(contentsOf: text[start..<index]) }
+            output.append(escape(byte))
+            text.utf8.formIndex(after: &index)
+            start = index
+        }
+        if start == text.utf8.startIndex {
+            output.append(text)
+        } else if start != end {
+            output.append(contentsOf: text[start..<end])
+        }
+        output.append("\"")
+    }
+
+    private static func escape(_ byte: UInt8) -> String {
+        switch byte {
+        case UInt8(ascii: "\""): return "\\\""
+        case UInt8(ascii: "\\"): return "\\\\"
+        case 0x08: return "\\b"
+        case 0x0C: return "\\f"
+        case UInt8(ascii: "\n"): return "\\n"
+        case UInt8(ascii: "\r"): return "\\r"
+        case UInt8(ascii: "\t"): return "\\t"
+        default:
+            let hex = String(byte, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        }
     }
 }

@@ -28,7 +28,7 @@ extension JSONValue {
         case .bool(let value): output += value ? "true" : "false"
         case .integer(let value): output += String(value)
         case .real(let value): output += JSONText.real(value, preserveRealType: preserveRealType)
-        case .string(let value): output += JSONString.quoted(value)
+        case .string(let value): JSONString.append(value, to: &output)
         case .array(let elements):
             output += "["
             for (offset, element) in elements.enumerated() {
@@ -40,7 +40,8 @@ extension JSONValue {
             output += "{"
             for (offset, member) in members.enumerated() {
                 if offset > 0 { output += "," }
-                output += JSONString.quoted(member.key) + ":"
+                JSONString.append(member.key, to: &output)
+                output += ":"
                 member.value.write(into: &output, preserveRealType: preserveRealType)
             }
             output += "}"

@@ -1,3 +1,5 @@
+import enum StackCore.JSONString
+
 /// One named column value of a row.
 public struct SQLiteColumn: Sendable, Hashable {
     /// The column name.
@@ -54,9 +56,25 @@ public struct SQLiteRow: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     }
 
     /// JSON object text as PowerSync stores row data: blobs dropped, integral reals written as `1.0`.
+    // Written directly rather than through `JSONValue`: every replicated row is serialised at least once.
     public var jsonText: String {
-        JSONValue.object(columns.compactMap { column in
-            column.value.jsonValue.map { JSONMember(key: column.name, value: $0) }
-        }).jsonText(preserveRealType: true)
+        var output = "{"
+        var first = true
+        for column in columns {
+            if case .blob = column.value { continue }
+            if !first { output.append(",") }
+            first = false
+            JSONString.append(column.name, to: &output)
+            output.append(":")
+            switch column.value {
+            case .null: output.append("null")
+            case .integer(let value): output.append(String(value))
+            case .real(let value): output.append(JSONText.real(value, preserveRealType: true))
+            case .text(let value): JSONString.append(value, to: &output)
+            case .blob: break
+            }
+        }
+        output.append("}")
+        return output
     }
 }

@@ -1,0 +1,87 @@
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Rows in the text format of `COPY … FROM STDIN`, appended into one buffer: tab between fields, newline after
+/// each row, `\N` for NULL, and backslash, tab, newline and carriage return escaped inside values.
+public struct CopyTextRows: Sendable {
+    /// The encoded rows.
+    public private(set) var buffer: ByteBuffer
+    /// Complete rows appended.
+    public private(set) var count = 0
+    private var fieldsInRow = 0
+
+    /// Creates an empty set of rows with room for about `capacity` bytes.
+    public init(capacity: Int = 64 * 1024) {
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    }
+
+    /// Appends a text field.
+    public mutating func append(_ text: String) {
+        separate()
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices {
+                let escaped: UInt8
+                switch bytes[index] {
+                case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+                case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+                case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+                case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+                default: continue
+                }
+                buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index])))
+                buffer.writeInteger(UInt8(ascii: "\\"))
+                buffer.writeInteger(escaped)
+                start = index + 1
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start...])))
+        }
+    }
+
+    /// Appends a text field, or NULL for nil.
+    public mutating func append(_ text: String?) {
+        if let text { append(text) } else { appendNull() }
+    }
+
+    /// Appends an integer field.
+    public mutating func append(_ value: Int64) {
+        separate()
+        buffer.writeString(String(value))
+    }
+
+    /// Appends an integer field.
+    public mutating func append(_ value: Int) {
+        append(Int64(value))
+    }
+
+    /// Appends a NULL field.
+    public mutating func appendNull() {
+        separate()
+        buffer.writeStaticString("\\N")
+    }
+
+    /// Ends the current row.
+    public mutating func endRow() {
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        fieldsInRow = 0
+        count += 1
+    }
+
+    private mutating func separate() {
+        if fieldsInRow > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+        fieldsInRow += 1
+    }
+}
+
+extension PostgresConnection {
+    /// `COPY table (columns) FROM STDIN` of `rows`; `table` is unqualified (resolved through the `search_path`) and
+    /// must come from code, never from input. Refused at once on a closed connection (see `queryIfOpen`).
+    public func copy(_ rows: CopyTextRows, into table: String, columns: [String], logger: Logger) async throws {
+        if isClosed { throw PostgresConnectionClosed() }
+        try await copyFrom(table: table, columns: columns, logger: logger) { writer in
+            try await writer.write(rows.buffer)
+        }
+    }
+}
