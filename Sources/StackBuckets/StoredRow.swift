@@ -1,4 +1,4 @@
-import enum StackCore.JSONString
+import struct StackCore.JSONTextWriter
 import StackSyncRules
 
 /// A replicated source table, as bucket storage names it (`schema.table`).
@@ -21,14 +21,28 @@ public struct SourceTable: Hashable, Sendable, CustomStringConvertible {
 /// One source row: its table and replica-identity key (`source_key`, the identity values as a JSON array).
 public struct SourceRowKey: Hashable, Sendable {
     /// `schema.table`.
-    public var table: String
+    public let table: String
     /// The identity values as JSON array text, e.g. `["d1"]`.
-    public var key: String
+    public let key: String
+    // A batch looks each key up several times (load, plan, write): its strings are hashed once, here.
+    private let hash: Int
 
     /// Creates a key.
     public init(table: String, key: String) {
         self.table = table
         self.key = key
+        var hasher = Hasher()
+        hasher.combine(table)
+        hasher.combine(key)
+        hash = hasher.finalize()
+    }
+
+    public static func == (lhs: SourceRowKey, rhs: SourceRowKey) -> Bool {
+        lhs.hash == rhs.hash && lhs.table == rhs.table && lhs.key == rhs.key
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(hash)
     }
 
     /// The `subkey` clients see on this row's ops.
@@ -81,29 +95,32 @@ public struct StoredRow: Hashable, Sendable {
 extension StoredRow {
     /// `buckets` as JSON text: `[["bucket","table","id"],…]`.
     var bucketsText: String {
-        var output = "["
+        var writer = JSONTextWriter(capacity: 16 + buckets.count * 64)
+        writer.raw("[")
         for (index, membership) in buckets.enumerated() {
-            output.append(index == 0 ? "[" : ",[")
-            JSONString.append(membership.bucket, to: &output)
-            output.append(",")
-            JSONString.append(membership.table, to: &output)
-            output.append(",")
-            JSONString.append(membership.id, to: &output)
-            output.append("]")
+            if index > 0 { writer.raw(",") }
+            writer.raw("[")
+            writer.quoted(membership.bucket)
+            writer.raw(",")
+            writer.quoted(membership.table)
+            writer.raw(",")
+            writer.quoted(membership.id)
+            writer.raw("]")
         }
-        output.append("]")
-        return output
+        writer.raw("]")
+        return writer.text
     }
 
     /// `lookups` as a JSON array of strings.
     var lookupsText: String {
-        var output = "["
+        var writer = JSONTextWriter(capacity: 16 + lookups.count * 32)
+        writer.raw("[")
         for (index, lookup) in lookups.enumerated() {
-            if index > 0 { output.append(",") }
-            JSONString.append(lookup, to: &output)
+            if index > 0 { writer.raw(",") }
+            writer.quoted(lookup)
         }
-        output.append("]")
-        return output
+        writer.raw("]")
+        return writer.text
     }
 
     /// Parses the stored columns; malformed values read as empty.

@@ -37,7 +37,8 @@ public enum JSONString {
         output.append("\"")
     }
 
-    private static func escape(_ byte: UInt8) -> String {
+    /// The escape sequence of an ASCII byte that must not appear as it is in a JSON string.
+    static func escape(_ byte: UInt8) -> String {
         switch byte {
         case UInt8(ascii: "\""): return "\\\""
         case UInt8(ascii: "\\"): return "\\\\"

@@ -7,6 +7,9 @@ import StackSyncRules
 
 /// Copies a table into bucket storage in keyset chunks on its identity column, resumable from the stored
 /// progress; every chunk commits with its progress in one transaction (PROTOCOL §6.4).
+///
+/// Reading and planning the next chunk overlaps with writing the current one, so the source read, the rule
+/// evaluation and the bucket-storage write keep both Postgres and this process busy.
 struct TableSnapshotter {
     let storage: BucketStorage
     let rules: SyncRules
@@ -16,6 +19,14 @@ struct TableSnapshotter {
     var chunkSize = 10_000
     /// Seconds between progress lines.
     var progressInterval: TimeInterval = 2
+
+    /// One chunk read and planned, waiting to be written.
+    private struct Chunk: Sendable {
+        var planner: BatchPlanner
+        var rows: Int
+        var lastKey: String?
+        var isLast: Bool
+    }
 
     /// Copies `info.table` starting after `progress.lastKey`; returns the rows copied in this run.
     @discardableResult
@@ -30,64 +41,95 @@ struct TableSnapshotter {
         try await storage.registerSourceTable(stream: stream, table: table, estimatedRows: total)
         var state = progress ?? SnapshotProgress(table: table, lastKey: nil, replicated: 0, done: false)
         if state.done { return 0 }
-        let select = info.columns.map { "\(Identifier.quoted($0.name))::text" }.joined(separator: ", ")
-        let from = "\(Identifier.quoted(table.schema)).\(Identifier.quoted(table.name))"
-        let started = Date()
-        var lastLog = started
-        let startCount = state.replicated
-        var copied: Int64 = 0
+        var meter = ProgressMeter(table: table, total: total, start: state.replicated, interval: progressInterval)
         logger.notice(
             "snapshot started",
             metadata: ["replication.table": "\(table)", "snapshot.rows": "\(total)", "snapshot.resumed_at": "\(state.replicated)"])
-        while true {
-            let query: PostgresQuery
-            if let key = info.keysetColumn {
-                let column = Identifier.quoted(key.name)
-                if let last = state.lastKey {
-                    query = "SELECT \(unescaped: select) FROM \(unescaped: from) WHERE \(unescaped: column) > \(last)::text::\(unescaped: key.typeName) ORDER BY \(unescaped: column) LIMIT \(chunkSize)"
-                } else {
-                    query = "SELECT \(unescaped: select) FROM \(unescaped: from) ORDER BY \(unescaped: column) LIMIT \(chunkSize)"
-                }
+        var copied: Int64 = 0
+        var next: Chunk? = try await read(info, after: state.lastKey)
+        while let chunk = next {
+            let after = chunk.lastKey ?? state.lastKey
+            async let following: Chunk? = chunk.isLast ? nil : read(info, after: after)
+            state.replicated += Int64(chunk.rows)
+            state.lastKey = chunk.lastKey ?? state.lastKey
+            state.done = chunk.isLast
+            _ = try await storage.commit(stream: stream, planner: chunk.planner, lsn: nil, progress: state)
+            copied += Int64(chunk.rows)
+            meter.report(state, logger: logger)
+            next = try await following
+        }
+        return copied
+    }
+
+    /// Reads the chunk after `lastKey` and plans its ops (assumed new: the stream has no stored rows yet).
+    private func read(_ info: SourceTableInfo, after lastKey: String?) async throws -> Chunk {
+        let select = info.columns.map { "\(Identifier.quoted($0.name))::text" }.joined(separator: ", ")
+        let from = "\(Identifier.quoted(info.table.schema)).\(Identifier.quoted(info.table.name))"
+        let query: PostgresQuery
+        if let key = info.keysetColumn {
+            let column = Identifier.quoted(key.name)
+            if let lastKey {
+                query = "SELECT \(unescaped: select) FROM \(unescaped: from) WHERE \(unescaped: column) > \(lastKey)::text::\(unescaped: key.typeName) ORDER BY \(unescaped: column) LIMIT \(chunkSize)"
             } else {
-                // Without a single identity column there is no keyset: copy in one pass (not resumable).
-                query = "SELECT \(unescaped: select) FROM \(unescaped: from)"
+                query = "SELECT \(unescaped: select) FROM \(unescaped: from) ORDER BY \(unescaped: column) LIMIT \(chunkSize)"
             }
-            let rows = try await client.query(query, logger: logger)
+        } else {
+            // Without a single identity column there is no keyset: copy in one pass (not resumable).
+            query = "SELECT \(unescaped: select) FROM \(unescaped: from)"
+        }
+        let keyIndex = info.keysetColumn.flatMap { key in info.columns.firstIndex { $0.name == key.name } }
+        let (changes, last) = try await storage.client.withRows(query, logger: logger) { rows in
             var changes: [RowChange] = []
             changes.reserveCapacity(chunkSize)
-            var lastKey: String?
-            let keyIndex = info.keysetColumn.flatMap { key in info.columns.firstIndex { $0.name == key.name } }
+            var last: String?
+            var values: [String?] = []
+            values.reserveCapacity(info.columns.count)
             for try await row in rows {
-                var values: [String?] = []
-                values.reserveCapacity(info.columns.count)
+                values.removeAll(keepingCapacity: true)
                 for cell in row { values.append(try cell.decode(String?.self)) }
-                if let keyIndex { lastKey = values[keyIndex] }
+                if let keyIndex { last = values[keyIndex] }
                 changes.append(info.change(values))
             }
-            let finished = info.keysetColumn == nil || changes.count < chunkSize
-            state.replicated += Int64(changes.count)
-            state.lastKey = lastKey ?? state.lastKey
-            state.done = finished
-            var planner = BatchPlanner(rules: rules, streamID: stream)
-            try await storage.plan(changes, into: &planner, stream: stream, assumeNew: true)
-            _ = try await storage.commit(stream: stream, planner: planner, lsn: nil, progress: state)
-            copied += Int64(changes.count)
-            let now = Date()
-            if now.timeIntervalSince(lastLog) >= progressInterval || finished {
-                lastLog = now
-                let elapsed = max(now.timeIntervalSince(started), 0.001)
-                let rate = Double(state.replicated - startCount) / elapsed
-                let remaining = max(Double(total - state.replicated), 0)
-                let eta = rate > 0 ? Int((remaining / rate).rounded()) : 0
-                logger.notice(
-                    finished ? "snapshot finished" : "snapshot progress",
-                    metadata: [
-                        "replication.table": "\(table)", "snapshot.rows": "\(state.replicated)",
-                        "snapshot.total": "\(total)", "snapshot.rows_per_second": "\(Int(rate))",
-                        "snapshot.eta_seconds": "\(eta)",
-                    ])
-            }
-            if finished { return copied }
+            return (changes, last)
         }
+        var planner = BatchPlanner(rules: rules, streamID: stream)
+        try await storage.plan(changes, into: &planner, stream: stream, assumeNew: true)
+        return Chunk(
+            planner: planner, rows: changes.count, lastKey: last,
+            isLast: info.keysetColumn == nil || changes.count < chunkSize)
+    }
+}
+
+/// Progress lines of one table's snapshot: rows, rows/s and ETA every `interval` seconds and at the end.
+private struct ProgressMeter {
+    let table: SourceTable
+    let total: Int64
+    let start: Int64
+    let interval: TimeInterval
+    let started = Date()
+    var lastLog = Date()
+
+    init(table: SourceTable, total: Int64, start: Int64, interval: TimeInterval) {
+        self.table = table
+        self.total = total
+        self.start = start
+        self.interval = interval
+    }
+
+    mutating func report(_ state: SnapshotProgress, logger: Logger) {
+        let now = Date()
+        guard now.timeIntervalSince(lastLog) >= interval || state.done else { return }
+        lastLog = now
+        let elapsed = max(now.timeIntervalSince(started), 0.001)
+        let rate = Double(state.replicated - start) / elapsed
+        let remaining = max(Double(total - state.replicated), 0)
+        let eta = rate > 0 ? Int((remaining / rate).rounded()) : 0
+        logger.notice(
+            state.done ? "snapshot finished" : "snapshot progress",
+            metadata: [
+                "replication.table": "\(table)", "snapshot.rows": "\(state.replicated)",
+                "snapshot.total": "\(total)", "snapshot.rows_per_second": "\(Int(rate))",
+                "snapshot.eta_seconds": "\(eta)",
+            ])
     }
 }

@@ -13,6 +13,8 @@ struct DataQuery: Sendable {
     var outputs: [Output]
     var filter: ParameterMatchClause
     var bucketParameters: [String]
+    /// `bucket.<name>` for each bucket parameter, the keys of a filter match.
+    var bucketParameterKeys: [String]
     /// Column names read from the row (for schema validation), with their positions.
     var referencedColumns: [(name: String, position: SQLPosition)]
     var tablePosition: SQLPosition
@@ -86,6 +88,7 @@ struct DataQuery: Sendable {
         collectColumns(statement, table: tableName, into: &referenced)
         return DataQuery(sql: context.source.sql, sourceTable: TableReference(schema: schema ?? "public", name: name),
             alias: alias, outputs: outputs, filter: filter, bucketParameters: bucketParameters,
+            bucketParameterKeys: expected,
             referencedColumns: referenced, tablePosition: from.position)
     }
 
@@ -97,6 +100,20 @@ struct DataQuery: Sendable {
         if sourceTable.isWildcard { values["_table_suffix"] = .text(sourceTable.suffix(of: table)) }
         let matches = try filter.filterRow(values)
         if matches.isEmpty { return [] }
+        let data = try outputRow(row, values: values)
+        return matches.map { match in
+            (bucketParameterKeys.map { match[$0] ?? .null }, data)
+        }
+    }
+
+    /// The selected columns of `row`, blobs dropped.
+    private func outputRow(_ row: SQLiteRow, values: [String: SQLiteValue]) throws(SQLEvaluationError) -> SQLiteRow {
+        // `SELECT *` of a row without '_' columns and blobs is the row itself (the common case, kept cheap).
+        if outputs.count == 1, case .star = outputs[0],
+            !row.columns.contains(where: { $0.name.hasPrefix("_") || !$0.value.isJSONCompatible })
+        {
+            return row
+        }
         var data = SQLiteRow()
         for output in outputs {
             switch output {
@@ -109,10 +126,7 @@ struct DataQuery: Sendable {
                 data[name] = try clause.evaluate(values)
             }
         }
-        data = SQLiteRow(data.columns.filter(\.value.isJSONCompatible))
-        return matches.map { match in
-            (bucketParameters.map { match["bucket.\($0)"] ?? .null }, data)
-        }
+        return SQLiteRow(data.columns.filter(\.value.isJSONCompatible))
     }
 }
 

@@ -1,4 +1,4 @@
-import enum StackCore.JSONString
+import struct StackCore.JSONTextWriter
 
 /// One named column value of a row.
 public struct SQLiteColumn: Sendable, Hashable {
@@ -52,29 +52,33 @@ public struct SQLiteRow: Sendable, Hashable, ExpressibleByDictionaryLiteral {
 
     /// The columns as a dictionary.
     public var dictionary: [String: SQLiteValue] {
-        Dictionary(columns.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        var result: [String: SQLiteValue] = [:]
+        result.reserveCapacity(columns.count)
+        for column in columns { result[column.name] = column.value }
+        return result
     }
 
     /// JSON object text as PowerSync stores row data: blobs dropped, integral reals written as `1.0`.
     // Written directly rather than through `JSONValue`: every replicated row is serialised at least once.
     public var jsonText: String {
-        var output = "{"
+        var writer = JSONTextWriter(capacity: 64 + columns.count * 24)
+        writer.raw("{")
         var first = true
         for column in columns {
             if case .blob = column.value { continue }
-            if !first { output.append(",") }
+            if !first { writer.raw(",") }
             first = false
-            JSONString.append(column.name, to: &output)
-            output.append(":")
+            writer.quoted(column.name)
+            writer.raw(":")
             switch column.value {
-            case .null: output.append("null")
-            case .integer(let value): output.append(String(value))
-            case .real(let value): output.append(JSONText.real(value, preserveRealType: true))
-            case .text(let value): JSONString.append(value, to: &output)
+            case .null: writer.raw("null")
+            case .integer(let value): writer.unescaped(String(value))
+            case .real(let value): writer.unescaped(JSONText.real(value, preserveRealType: true))
+            case .text(let value): writer.quoted(value)
             case .blob: break
             }
         }
-        output.append("}")
-        return output
+        writer.raw("}")
+        return writer.text
     }
 }

@@ -48,6 +48,23 @@ struct BucketNameTests {
         #expect(row.jsonText == #"{"id":"1","r":2.0,"i":2,"n":null}"#)
     }
 
+    @Test("row JSON is the JSON object of its JSON-compatible columns, escaped, in column order")
+    func rowJSONMatchesTheObjectRendering() throws {
+        let rows: [SQLiteRow] = [
+            [:],
+            ["b": .blob([0]), "x": "first after a blob"],
+            ["q\"uote": "tab\there\n", "e": 1e300, "neg": -0.5, "big": .integer(Int64.max), "ü": "🙂"],
+            ["only": .blob([1, 2])],
+        ]
+        for row in rows {
+            let object = JSONValue.object(row.columns.compactMap { column in
+                column.value.jsonValue.map { JSONMember(key: column.name, value: $0) }
+            })
+            #expect(row.jsonText == object.jsonText(preserveRealType: true))
+            #expect(try JSONValue.parse(row.jsonText) == object)
+        }
+    }
+
     @Test("JSON parser keeps integer vs real and key order", arguments: [
         (#"{"b":1,"a":[true,null,1.5,"x"]}"#, #"{"b":1,"a":[true,null,1.5,"x"]}"#),
         (#"  [1e2, -0, 12345678901234567890] "#, "[100.0,0,12345678901234567000.0]"),
