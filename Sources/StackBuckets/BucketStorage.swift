@@ -22,9 +22,10 @@ public final class BucketStorage: Sendable {
     static let chunkSize = 5000
 
     /// Creates storage over a running client.
-    public init(client: PostgresClient, schema: String, notifier: CheckpointNotifier = CheckpointNotifier(),
-        logger: Logger)
-    {
+    public init(
+        client: PostgresClient, schema: String, notifier: CheckpointNotifier = CheckpointNotifier(),
+        logger: Logger
+    ) {
         self.client = client
         self.schema = schema
         self.notifier = notifier
@@ -95,13 +96,14 @@ public final class BucketStorage: Sendable {
     public func plan(_ changes: [RowChange], into planner: inout BatchPlanner, stream: Int, assumeNew: Bool = false)
         async throws
     {
-        var missing: [SourceRowKey] = []
-        var seen: Set<SourceRowKey> = []
-        for change in changes {
-            for key in planner.needsLoad(change) where seen.insert(key).inserted { missing.append(key) }
+        if !assumeNew {
+            var missing: [SourceRowKey] = []
+            var seen: Set<SourceRowKey> = []
+            for change in changes {
+                for key in planner.needsLoad(change) where seen.insert(key).inserted { missing.append(key) }
+            }
+            planner.load(missing, found: try await storedRows(stream: stream, keys: missing))
         }
-        let found = assumeNew ? [:] : try await storedRows(stream: stream, keys: missing)
-        planner.load(missing, found: found)
         for change in changes {
             if case .truncate(let tables) = change {
                 for table in tables {

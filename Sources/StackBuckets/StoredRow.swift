@@ -1,21 +1,31 @@
-import struct StackCore.JSONTextWriter
 import StackSyncRules
+
+import struct StackCore.JSONTextWriter
 
 /// A replicated source table, as bucket storage names it (`schema.table`).
 public struct SourceTable: Hashable, Sendable, CustomStringConvertible {
     /// Schema name.
-    public var schema: String
+    public let schema: String
     /// Table name.
-    public var name: String
+    public let name: String
+    /// `schema.table`, the `source_table` column value (kept: every row change names its table).
+    public let description: String
 
     /// Creates a reference.
     public init(schema: String = "public", name: String) {
         self.schema = schema
         self.name = name
+        self.description = schema + "." + name
     }
 
-    /// `schema.table`, the `source_table` column value.
-    public var description: String { schema + "." + name }
+    public static func == (lhs: SourceTable, rhs: SourceTable) -> Bool {
+        lhs.schema == rhs.schema && lhs.name == rhs.name
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(schema)
+        hasher.combine(name)
+    }
 }
 
 /// One source row: its table and replica-identity key (`source_key`, the identity values as a JSON array).

@@ -82,17 +82,38 @@ extension Checksum {
     ///
     /// `data` must be exactly the JSON text sent in the op, so the client's sums match the server's.
     public static func put(objectType: String, objectID: String, data: String) -> Checksum {
-        hashPrefix("put." + objectType + "." + objectID + "." + data)
+        // Hashed piece by piece: every replicated row passes through here, and its data can be large.
+        var hasher = SHA256()
+        update(&hasher, "put.")
+        update(&hasher, objectType)
+        update(&hasher, ".")
+        update(&hasher, objectID)
+        update(&hasher, ".")
+        update(&hasher, data)
+        return prefix(of: hasher.finalize())
     }
 
     /// The checksum of a REMOVE op: SHA-256 of `delete.<subkey>`, first 4 bytes little-endian.
     public static func remove(subkey: String) -> Checksum {
-        hashPrefix("delete." + subkey)
+        var hasher = SHA256()
+        update(&hasher, "delete.")
+        update(&hasher, subkey)
+        return prefix(of: hasher.finalize())
     }
 
     /// The first four bytes of the SHA-256 of the UTF-8 text, little-endian.
     public static func hashPrefix(_ text: String) -> Checksum {
-        let digest = SHA256.hash(data: Data(text.utf8))
+        var hasher = SHA256()
+        update(&hasher, text)
+        return prefix(of: hasher.finalize())
+    }
+
+    private static func update(_ hasher: inout SHA256, _ text: String) {
+        var text = text
+        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func prefix(of digest: SHA256.Digest) -> Checksum {
         var value: UInt32 = 0
         for (index, byte) in digest.prefix(4).enumerated() {
             value |= UInt32(byte) << (8 * UInt32(index))

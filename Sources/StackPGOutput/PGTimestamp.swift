@@ -24,6 +24,7 @@ enum PGTimestamp {
             fraction = String(decoding: scanner.bytes[start..<scanner.index], as: UTF8.self)
         }
         guard let sign = scanner.peek, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return nil }
+        let offsetStart = scanner.index
         scanner.index += 1
         guard let offsetHours = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
         var offsetSeconds = offsetHours * 3600
@@ -38,6 +39,11 @@ enum PGTimestamp {
         // " BC" and anything else after the offset is outside what PowerSync converts.
         guard scanner.atEnd, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
+        if offsetSeconds == 0 {
+            // Already UTC (a server or session in UTC: the usual case): the text before the offset is the answer.
+            guard year <= 9999 else { return nil }
+            return String(decoding: scanner.bytes[..<offsetStart], as: UTF8.self) + "Z"
+        }
         if sign == UInt8(ascii: "+") { offsetSeconds = -offsetSeconds }
         let local = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
         let utc = local + offsetSeconds

@@ -21,6 +21,10 @@ public struct CopyTextRows: Sendable {
         separate()
         var text = text
         text.withUTF8 { bytes in
+            if !Self.needsEscaping(bytes) {
+                buffer.writeBytes(UnsafeRawBufferPointer(bytes))
+                return
+            }
             var start = 0
             for index in bytes.indices {
                 let escaped: UInt8
@@ -67,6 +71,28 @@ public struct CopyTextRows: Sendable {
         buffer.writeInteger(UInt8(ascii: "\n"))
         fieldsInRow = 0
         count += 1
+    }
+
+    // Eight bytes at a time: a byte below 0x20 (tab, newline, return) or a backslash (SWAR "has less than" and
+    // "has zero" tests, exact as yes/no answers). Nearly every value has none and is copied as it is.
+    private static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let control = (word &- ones &* 0x20) & ~word & highs
+            let flipped = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            let backslash = (flipped &- ones) & ~flipped & highs
+            if control | backslash != 0 { return true }
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] < 0x20 || bytes[index] == UInt8(ascii: "\\") { return true }
+            index += 1
+        }
+        return false
     }
 
     private mutating func separate() {

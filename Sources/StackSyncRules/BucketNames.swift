@@ -5,21 +5,37 @@ import StackCore
 public enum BucketNames {
     /// The serialised parameter list, e.g. `["u1",3]`.
     public static func serializeParameters(_ values: [SQLiteValue]) -> String {
-        "[" + values.map(serialize).joined(separator: ",") + "]"
+        var output = ""
+        appendParameters(values, to: &output)
+        return output
     }
 
     /// The full bucket name: optional `"<streamID>#"` prefix, definition name, parameter list.
     public static func name(definition: String, parameters: [SQLiteValue], streamID: String? = nil) -> String {
-        (streamID.map { "\($0)#" } ?? "") + definition + serializeParameters(parameters)
+        // One string grown in place: a name is built for every output row of every replicated change.
+        var output = ""
+        output.reserveCapacity(definition.utf8.count + 48)
+        if let streamID {
+            output.append(streamID)
+            output.append("#")
+        }
+        output.append(definition)
+        appendParameters(parameters, to: &output)
+        return output
     }
 
-    private static func serialize(_ value: SQLiteValue) -> String {
-        switch value {
-        case .null, .blob: "null"
-        case .integer(let number): String(number)
-        case .real(let number): JSONText.real(number, preserveRealType: false)
-        case .text(let text): JSONString.quoted(text)
+    private static func appendParameters(_ values: [SQLiteValue], to output: inout String) {
+        output.append("[")
+        for (index, value) in values.enumerated() {
+            if index > 0 { output.append(",") }
+            switch value {
+            case .null, .blob: output.append("null")
+            case .integer(let number): output.append(String(number))
+            case .real(let number): output.append(JSONText.real(number, preserveRealType: false))
+            case .text(let text): JSONString.append(text, to: &output)
+            }
         }
+        output.append("]")
     }
 }
 

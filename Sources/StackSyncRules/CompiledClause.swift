@@ -22,14 +22,15 @@ struct ParameterUsage: Sendable, Equatable {
     var unauthenticated = false
 
     static func + (a: ParameterUsage, b: ParameterUsage) -> ParameterUsage {
-        ParameterUsage(authenticated: a.authenticated || b.authenticated,
+        ParameterUsage(
+            authenticated: a.authenticated || b.authenticated,
             unauthenticated: a.unauthenticated || b.unauthenticated)
     }
 }
 
-/// An expression over the source row only.
+/// An expression over the source row only (columns looked up by name: rows have a handful, hashing costs more).
 struct RowValueClause: Sendable {
-    let evaluate: @Sendable ([String: SQLiteValue]) throws(SQLEvaluationError) -> SQLiteValue
+    let evaluate: @Sendable (SQLiteRow) throws(SQLEvaluationError) -> SQLiteValue
 }
 
 /// An expression over request parameters only; `key` identifies it (PowerSync's debug key, e.g. `bucket.user_id`).
@@ -54,7 +55,7 @@ struct ParameterMatchClause: Sendable {
     var unbounded: Bool
     var hasError = false
     var usage: ParameterUsage
-    let filterRow: @Sendable ([String: SQLiteValue]) throws(SQLEvaluationError) -> [[String: SQLiteValue]]
+    let filterRow: @Sendable (SQLiteRow) throws(SQLEvaluationError) -> [[String: SQLiteValue]]
 
     static let alwaysTrue: [[String: SQLiteValue]] = [[:]]
 }

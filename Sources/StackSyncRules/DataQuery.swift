@@ -41,12 +41,14 @@ struct DataQuery: Sendable {
             return nil
         }
         if !quoted, rawName != name {
-            context.add(.identifierCase,
+            context.add(
+                .identifierCase,
                 "Unquoted identifiers are converted to lower-case. Use \"\(rawName)\" instead.",
                 at: from.position, severity: .warning)
         }
         let tableName = alias ?? name
-        var compiler = ClauseCompiler(valueTable: tableName, parameterTables: ["bucket"],
+        var compiler = ClauseCompiler(
+            valueTable: tableName, parameterTables: ["bucket"],
             supportsParameterExpressions: false, supportsExpandingParameters: false)
         let filter = compiler.compileWhere(statement.whereClause)
 
@@ -56,8 +58,10 @@ struct DataQuery: Sendable {
         if (!filter.hasError && all.count != filter.inputParameters.count) || all.count != bucketParameters.count {
             let expectedJSON = JSONValue.array(expected.map { .string($0) }).jsonText()
             let gotJSON = JSONValue.array(inputNames.map { .string($0) }).jsonText()
-            context.add(.bucketParameters, "Query must cover all bucket parameters. Expected: \(expectedJSON) Got: "
-                + gotJSON, at: statement.position)
+            context.add(
+                .bucketParameters,
+                "Query must cover all bucket parameters. Expected: \(expectedJSON) Got: "
+                    + gotJSON, at: statement.position)
         }
 
         var outputs: [Output] = []
@@ -80,23 +84,27 @@ struct DataQuery: Sendable {
             }
         }
         if !hasID {
-            context.add(.missingID, "Query must return an \"id\" column", at: statement.columns.first?.position
-                ?? statement.position)
+            context.add(
+                .missingID, "Query must return an \"id\" column",
+                at: statement.columns.first?.position
+                    ?? statement.position)
         }
         context.absorb(compiler.problems)
         var referenced: [(String, SQLPosition)] = []
         collectColumns(statement, table: tableName, into: &referenced)
-        return DataQuery(sql: context.source.sql, sourceTable: TableReference(schema: schema ?? "public", name: name),
+        return DataQuery(
+            sql: context.source.sql, sourceTable: TableReference(schema: schema ?? "public", name: name),
             alias: alias, outputs: outputs, filter: filter, bucketParameters: bucketParameters,
             bucketParameterKeys: expected,
             referencedColumns: referenced, tablePosition: from.position)
     }
 
     /// Evaluates the query on a row of `table`, returning (serialised parameters, output data) pairs.
-    func evaluate(table: String, row: SQLiteRow) throws(SQLEvaluationError) -> [(parameters: [SQLiteValue],
-        data: SQLiteRow)]
-    {
-        var values = row.dictionary
+    func evaluate(table: String, row: SQLiteRow) throws(SQLEvaluationError) -> [(
+        parameters: [SQLiteValue],
+        data: SQLiteRow
+    )] {
+        var values = row
         if sourceTable.isWildcard { values["_table_suffix"] = .text(sourceTable.suffix(of: table)) }
         let matches = try filter.filterRow(values)
         if matches.isEmpty { return [] }
@@ -107,7 +115,7 @@ struct DataQuery: Sendable {
     }
 
     /// The selected columns of `row`, blobs dropped.
-    private func outputRow(_ row: SQLiteRow, values: [String: SQLiteValue]) throws(SQLEvaluationError) -> SQLiteRow {
+    private func outputRow(_ row: SQLiteRow, values: SQLiteRow) throws(SQLEvaluationError) -> SQLiteRow {
         // `SELECT *` of a row without '_' columns and blobs is the row itself (the common case, kept cheap).
         if outputs.count == 1, case .star = outputs[0],
             !row.columns.contains(where: { $0.name.hasPrefix("_") || !$0.value.isJSONCompatible })

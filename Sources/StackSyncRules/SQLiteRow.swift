@@ -21,6 +21,18 @@ public struct SQLiteRow: Sendable, Hashable, ExpressibleByDictionaryLiteral {
 
     /// Creates a row from ordered columns (a later duplicate replaces the earlier value in place).
     public init(_ columns: [SQLiteColumn] = []) {
+        // Names are nearly always unique already (a table's columns): then the array is taken as it is.
+        var unique = true
+        check: for index in columns.indices.dropFirst() {
+            for earlier in columns.indices[..<index] where columns[earlier].name == columns[index].name {
+                unique = false
+                break check
+            }
+        }
+        if unique {
+            self.columns = columns
+            return
+        }
         self.columns = []
         for column in columns { self[column.name] = column.value }
     }

@@ -29,11 +29,13 @@ struct TableParameterQuery: Sendable {
         return unauthenticated && !extractorUsage.authenticated && !filter.usage.authenticated
     }
 
-    static func compile(_ statement: SQLSelectStatement, _ context: inout QueryContext, queryID: String,
-        priority: Int?) -> TableParameterQuery?
-    {
-        guard statement.from.count == 1, case .table(let schema, let name, let rawName, let quoted, let alias) =
-            statement.from[0].source
+    static func compile(
+        _ statement: SQLSelectStatement, _ context: inout QueryContext, queryID: String,
+        priority: Int?
+    ) -> TableParameterQuery? {
+        guard statement.from.count == 1,
+            case .table(let schema, let name, let rawName, let quoted, let alias) =
+                statement.from[0].source
         else {
             let from = statement.from.count > 1 ? statement.from[1] : statement.from[0]
             if case .subquery = from.source {
@@ -48,11 +50,13 @@ struct TableParameterQuery: Sendable {
             context.add(.unsupportedClause, "Table aliases not supported in parameter queries", at: position)
         }
         if !quoted, rawName != name {
-            context.add(.identifierCase,
+            context.add(
+                .identifierCase,
                 "Unquoted identifiers are converted to lower-case. Use \"\(rawName)\" instead.",
                 at: position, severity: .warning)
         }
-        var compiler = ClauseCompiler(valueTable: name, parameterTables: ["token_parameters", "user_parameters"],
+        var compiler = ClauseCompiler(
+            valueTable: name, parameterTables: ["token_parameters", "user_parameters"],
             supportsParameterExpressions: true, supportsExpandingParameters: true)
         let filter = compiler.compileWhere(statement.whereClause)
         let (columns, priority) = ParameterQuery.outputColumns(statement, &context, priority: priority)
@@ -73,7 +77,8 @@ struct TableParameterQuery: Sendable {
         guard outputs.count == columns.count else { return nil }
         var referenced: [(String, SQLPosition)] = []
         collectColumns(statement, table: name, into: &referenced)
-        return TableParameterQuery(sql: context.source.sql, queryID: queryID,
+        return TableParameterQuery(
+            sql: context.source.sql, queryID: queryID,
             sourceTable: TableReference(schema: schema ?? "public", name: name),
             bucketParameters: columns.map(\.name), outputs: outputs, filter: filter, priority: priority ?? 3,
             referencedColumns: referenced, tablePosition: position)
@@ -81,7 +86,7 @@ struct TableParameterQuery: Sendable {
 
     /// Index entries for one source row (replication side).
     func indexEntries(definition: String, row: SQLiteRow) throws(SQLEvaluationError) -> [ParameterIndexEntry] {
-        let values = row.dictionary
+        let values = row
         let matches = try filter.filterRow(values)
         if matches.isEmpty { return [] }
         var stored = SQLiteRow()
@@ -91,8 +96,10 @@ struct TableParameterQuery: Sendable {
         stored = SQLiteRow(stored.columns.filter(\.value.isJSONCompatible))
         return matches.map { match in
             let lookupValues = filter.inputParameters.map { match[$0.key] ?? .null }
-            return ParameterIndexEntry(lookup: ParameterLookup(definition: definition, queryID: queryID,
-                values: lookupValues), bucketParameters: [stored])
+            return ParameterIndexEntry(
+                lookup: ParameterLookup(
+                    definition: definition, queryID: queryID,
+                    values: lookupValues), bucketParameters: [stored])
         }
     }
 

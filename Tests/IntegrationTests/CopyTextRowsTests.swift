@@ -10,7 +10,8 @@ struct CopyTextRowsTests {
         let database = try await TestPostgres.shared().makeDatabase(prefix: "copy")
         let texts: [String?] = [
             "plain", "", nil, "tab\there", "line\nbreak", "carriage\rreturn", "back\\slash", "\\N", "\\.", "\\",
-            "ends with backslash\\", "ü 🙂 中", "{\"json\":\"a\\\"b\"}", String(repeating: "x", count: 100_000),
+            "ends with backslash\\", "ü 🙂 中", "0123456789abcdef\t", "01234567\\89abcdef", "ÿÿÿÿÿÿÿÿ\u{1F}",
+            "{\"json\":\"a\\\"b\"}", String(repeating: "x", count: 100_000),
         ]
         try await PostgresClient.withClient(database.databaseURL, logger: testLogger) { client in
             try await client.query("CREATE SCHEMA copytest", logger: testLogger)
@@ -27,7 +28,8 @@ struct CopyTextRowsTests {
             #expect(rows.count == texts.count)
             try await client.transaction(logger: testLogger) { connection in
                 try await connection.queryIfOpen("SET LOCAL search_path TO copytest", logger: testLogger)
-                try await connection.copy(rows, into: "values", columns: ["position", "value", "number"], logger: testLogger)
+                try await connection.copy(
+                    rows, into: "values", columns: ["position", "value", "number"], logger: testLogger)
             }
             let stored = try await client.query(
                 "SELECT position, value, number FROM copytest.values ORDER BY position", logger: testLogger)

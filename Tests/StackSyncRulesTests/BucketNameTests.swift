@@ -21,7 +21,8 @@ struct BucketNameTests {
 
     @Test("booleans from JWT claims become 1 and 0")
     func booleans() throws {
-        let compiled = try rules("""
+        let compiled = try rules(
+            """
             bucket_definitions:
               flags:
                 parameters: SELECT token_parameters.a AS a, token_parameters.b AS b
@@ -38,14 +39,25 @@ struct BucketNameTests {
         let b = ParameterLookup(definition: "d", queryID: "1", values: [1])
         #expect(a == b)
         #expect(a.serializedKey == #"["d","1",1]"#)
-        #expect(ParameterLookup(definition: "d", queryID: "2", values: [1.5, "x"]).serializedKey
-            == #"["d","2",1.5,"x"]"#)
+        #expect(
+            ParameterLookup(definition: "d", queryID: "2", values: [1.5, "x"]).serializedKey
+                == #"["d","2",1.5,"x"]"#)
     }
 
     @Test("row JSON keeps integral reals typed and drops blobs")
     func rowJSON() {
         let row: SQLiteRow = ["id": "1", "r": 2.0, "i": 2, "n": nil, "b": .blob([1])]
         #expect(row.jsonText == #"{"id":"1","r":2.0,"i":2,"n":null}"#)
+    }
+
+    @Test("a later duplicate column replaces the earlier value in its place")
+    func duplicateColumns() {
+        let row = SQLiteRow([
+            SQLiteColumn(name: "a", value: 1), SQLiteColumn(name: "b", value: 2), SQLiteColumn(name: "a", value: 3),
+        ])
+        #expect(row.names == ["a", "b"])
+        #expect(row["a"] == 3)
+        #expect(SQLiteRow([SQLiteColumn(name: "x", value: 1), SQLiteColumn(name: "y", value: 2)]).names == ["x", "y"])
     }
 
     @Test("row JSON is the JSON object of its JSON-compatible columns, escaped, in column order")
@@ -57,19 +69,22 @@ struct BucketNameTests {
             ["only": .blob([1, 2])],
         ]
         for row in rows {
-            let object = JSONValue.object(row.columns.compactMap { column in
-                column.value.jsonValue.map { JSONMember(key: column.name, value: $0) }
-            })
+            let object = JSONValue.object(
+                row.columns.compactMap { column in
+                    column.value.jsonValue.map { JSONMember(key: column.name, value: $0) }
+                })
             #expect(row.jsonText == object.jsonText(preserveRealType: true))
             #expect(try JSONValue.parse(row.jsonText) == object)
         }
     }
 
-    @Test("JSON parser keeps integer vs real and key order", arguments: [
-        (#"{"b":1,"a":[true,null,1.5,"x"]}"#, #"{"b":1,"a":[true,null,1.5,"x"]}"#),
-        (#"  [1e2, -0, 12345678901234567890] "#, "[100.0,0,12345678901234567000.0]"),
-        (#""\u00e9\ud83d\ude00""#, "\"é😀\""),
-    ])
+    @Test(
+        "JSON parser keeps integer vs real and key order",
+        arguments: [
+            (#"{"b":1,"a":[true,null,1.5,"x"]}"#, #"{"b":1,"a":[true,null,1.5,"x"]}"#),
+            (#"  [1e2, -0, 12345678901234567890] "#, "[100.0,0,12345678901234567000.0]"),
+            (#""\u00e9\ud83d\ude00""#, "\"é😀\""),
+        ])
     func jsonRoundTrip(_ input: String, _ expected: String) throws {
         #expect(try JSONValue.parse(input).jsonText() == expected)
     }
