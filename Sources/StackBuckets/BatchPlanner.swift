@@ -140,7 +140,8 @@ public struct BatchPlanner: Sendable {
     }
 
     private static func object(_ row: SQLiteRow) -> JSONValue {
-        .object(row.columns.compactMap { column in column.value.jsonValue.map { JSONMember(key: column.name, value: $0) } })
+        .object(
+            row.columns.compactMap { column in column.value.jsonValue.map { JSONMember(key: column.name, value: $0) } })
     }
 
     private func removeOp(_ membership: BucketMembership, source: SourceRowKey) -> PlannedOp {

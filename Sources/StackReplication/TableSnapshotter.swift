@@ -44,7 +44,10 @@ struct TableSnapshotter {
         var meter = ProgressMeter(table: table, total: total, start: state.replicated, interval: progressInterval)
         logger.notice(
             "snapshot started",
-            metadata: ["replication.table": "\(table)", "snapshot.rows": "\(total)", "snapshot.resumed_at": "\(state.replicated)"])
+            metadata: [
+                "replication.table": "\(table)", "snapshot.rows": "\(total)",
+                "snapshot.resumed_at": "\(state.replicated)",
+            ])
         var copied: Int64 = 0
         var next: Chunk? = try await read(info, after: state.lastKey)
         while let chunk = next {
@@ -69,9 +72,11 @@ struct TableSnapshotter {
         if let key = info.keysetColumn {
             let column = Identifier.quoted(key.name)
             if let lastKey {
-                query = "SELECT \(unescaped: select) FROM \(unescaped: from) WHERE \(unescaped: column) > \(lastKey)::text::\(unescaped: key.typeName) ORDER BY \(unescaped: column) LIMIT \(chunkSize)"
+                query =
+                    "SELECT \(unescaped: select) FROM \(unescaped: from) WHERE \(unescaped: column) > \(lastKey)::text::\(unescaped: key.typeName) ORDER BY \(unescaped: column) LIMIT \(chunkSize)"
             } else {
-                query = "SELECT \(unescaped: select) FROM \(unescaped: from) ORDER BY \(unescaped: column) LIMIT \(chunkSize)"
+                query =
+                    "SELECT \(unescaped: select) FROM \(unescaped: from) ORDER BY \(unescaped: column) LIMIT \(chunkSize)"
             }
         } else {
             // Without a single identity column there is no keyset: copy in one pass (not resumable).
