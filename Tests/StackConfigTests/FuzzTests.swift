@@ -45,57 +45,71 @@ import Testing
 
         """
 
-    @Test func mutatedConfigsLoadOrReportPositions() throws {
-        let sample = try String(contentsOf: sampleConfigURL, encoding: .utf8)
-        let mutator = ByteMutator(
-            seeds: [Array(Self.compact.utf8), Array(sample.utf8)],
-            dictionary: [
-                "\n", "  ", "    ", "- ", ": ", "{ ", " }", "[", "]", "&anchor ", "*anchor", "<<: *anchor\n", "!!str ",
-                "!!int ", "!!binary ", "? ", "|\n", ">-\n", "#", "---\n", "...\n", "%TAG ! tag:x:\n", "\t", "~", "null",
-                "${", "${UNSET}", "${JWK_SECRET}", "${X:-", "type: ", "integer", "timestamp", "uuid", "primary_key: ",
-                "local_only: ", "default: ", "nullable: ", "tables:", "columns:", "listen: ", "0.0.0.0:99999", "[::1]:0",
-                "max_body_bytes: -1", "99999999999999999999999", "0x", "0o777", ".inf", ".nan", "yes", "no", "\"", "'",
-            ])
-        let environment = ["JWK_SECRET": Self.environmentSecret, "BASE_URL": "http://localhost:3011"]
-        let loader = ConfigLoader(environment: environment, workingDirectory: "/nonexistent-fuzz")
-        let file = "/nonexistent-fuzz/stack.yaml"
-        var run = FuzzRun("config", count: 4_000, seconds: 6)
-        var unpositioned = 0
-        for index in run.indices {
-            var random = run.random(index)
-            let text = String(decoding: mutator.mutant(using: &random), as: UTF8.self)
-            do {
-                _ = try loader.parse(text, file: file)
-                run.record(accepted: true)
-            } catch ConfigError.invalid(let diagnostics) {
-                run.record(accepted: false)
-                #expect(!diagnostics.isEmpty, "\(run.origin(index)): invalid without a diagnostic")
-                let lines = 1 + text.filter(\.isNewline).count
-                for diagnostic in diagnostics {
-                    #expect(diagnostic.file == file && !diagnostic.message.isEmpty, "\(run.origin(index))")
-                    #expect(diagnostic.line >= 0 && diagnostic.line <= lines + 1, "\(run.origin(index)): \(diagnostic)")
-                    #expect(diagnostic.column >= 0, "\(run.origin(index)): \(diagnostic)")
-                    #expect(diagnostic.description.hasPrefix("\(file):\(diagnostic.line):\(diagnostic.column): "))
-                    if diagnostic.line == 0 { unpositioned += 1 }
+    @Test func mutatedConfigsLoadOrReportPositions() async throws {
+        try await onOwnThread {
+            let sample = try String(contentsOf: sampleConfigURL, encoding: .utf8)
+            let mutator = ByteMutator(
+                seeds: [Array(Self.compact.utf8), Array(sample.utf8)],
+                dictionary: [
+                    "\n", "  ", "    ", "- ", ": ", "{ ", " }", "[", "]", "&anchor ", "*anchor", "<<: *anchor\n",
+                    "!!str ",
+                    "!!int ", "!!binary ", "? ", "|\n", ">-\n", "#", "---\n", "...\n", "%TAG ! tag:x:\n", "\t", "~",
+                    "null",
+                    "${", "${UNSET}", "${JWK_SECRET}", "${X:-", "type: ", "integer", "timestamp", "uuid",
+                    "primary_key: ",
+                    "local_only: ", "default: ", "nullable: ", "tables:", "columns:", "listen: ", "0.0.0.0:99999",
+                    "[::1]:0",
+                    "max_body_bytes: -1", "99999999999999999999999", "0x", "0o777", ".inf", ".nan", "yes", "no", "\"",
+                    "'",
+                ])
+            let environment = ["JWK_SECRET": Self.environmentSecret, "BASE_URL": "http://localhost:3011"]
+            let loader = ConfigLoader(environment: environment, workingDirectory: "/nonexistent-fuzz")
+            let file = "/nonexistent-fuzz/stack.yaml"
+            var run = FuzzRun("config", count: 4_000, seconds: 6)
+            var unpositioned = 0
+            for index in run.indices {
+                var random = run.random(index)
+                let text = String(decoding: mutator.mutant(using: &random), as: UTF8.self)
+                do {
+                    _ = try loader.parse(text, file: file)
+                    run.record(accepted: true)
+                } catch ConfigError.invalid(let diagnostics) {
+                    run.record(accepted: false)
+                    #expect(!diagnostics.isEmpty, "\(run.origin(index)): invalid without a diagnostic")
+                    let lines = 1 + text.filter(\.isNewline).count
+                    for diagnostic in diagnostics {
+                        #expect(diagnostic.file == file && !diagnostic.message.isEmpty, "\(run.origin(index))")
+                        #expect(
+                            diagnostic.line >= 0 && diagnostic.line <= lines + 1, "\(run.origin(index)): \(diagnostic)")
+                        #expect(diagnostic.column >= 0, "\(run.origin(index)): \(diagnostic)")
+                        #expect(diagnostic.description.hasPrefix("\(file):\(diagnostic.line):\(diagnostic.column): "))
+                        if diagnostic.line == 0 { unpositioned += 1 }
+                    }
+                    let report = ConfigError.invalid(diagnostics).description
+                    #expect(!report.contains(Self.environmentSecret), "\(run.origin(index)): environment secret echoed")
+                    // A mutant may move a secret's text into a key or a scalar of its own; only where it still sits in
+                    // its place is it a secret.
+                    if Self.occurrences(of: Self.secret, in: text)
+                        == Self.occurrences(of: "secret: \(Self.secret)\n", in: text)
+                    {
+                        #expect(!report.contains(Self.secret), "\(run.origin(index)): auth.secret echoed:\n\(report)")
+                    }
+                    if Self.occurrences(of: Self.password, in: text)
+                        == Self.occurrences(of: ":\(Self.password)@", in: text)
+                    {
+                        #expect(
+                            !report.contains(Self.password),
+                            "\(run.origin(index)): database password echoed:\n\(report)")
+                    }
+                } catch {
+                    Issue.record("\(run.origin(index)): parse threw \(type(of: error)), not ConfigError.invalid")
+                    run.record(accepted: false)
                 }
-                let report = ConfigError.invalid(diagnostics).description
-                #expect(!report.contains(Self.environmentSecret), "\(run.origin(index)): environment secret echoed")
-                // A mutant may move a secret's text into a key or a scalar of its own; only where it still sits in
-                // its place is it a secret.
-                if Self.occurrences(of: Self.secret, in: text) == Self.occurrences(of: "secret: \(Self.secret)\n", in: text) {
-                    #expect(!report.contains(Self.secret), "\(run.origin(index)): auth.secret echoed:\n\(report)")
-                }
-                if Self.occurrences(of: Self.password, in: text) == Self.occurrences(of: ":\(Self.password)@", in: text) {
-                    #expect(!report.contains(Self.password), "\(run.origin(index)): database password echoed:\n\(report)")
-                }
-            } catch {
-                Issue.record("\(run.origin(index)): parse threw \(type(of: error)), not ConfigError.invalid")
-                run.record(accepted: false)
             }
+            run.report()
+            print("FUZZ config: \(unpositioned) diagnostics without a line (line 0)")
+            #expect(run.rejected > 0)
         }
-        run.report()
-        print("FUZZ config: \(unpositioned) diagnostics without a line (line 0)")
-        #expect(run.rejected > 0)
     }
 
     static func occurrences(of needle: String, in text: String) -> Int {

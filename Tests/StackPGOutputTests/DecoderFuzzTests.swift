@@ -1,3 +1,4 @@
+import StackFuzzing
 import StackPGOutput
 import Testing
 
@@ -15,64 +16,69 @@ import Testing
         }
     }
 
-    @Test func everyStrictPrefixOfARealMessageThrows() throws {
-        var checked = 0
-        for name in Fixture.names {
-            for row in try Fixture.rows(name) {
-                for length in 0..<row.bytes.count {
-                    #expect(throws: PGOutputError.self) { try PGOutputDecoder.decode(Array(row.bytes[0..<length])) }
-                    checked += 1
+    @Test func everyStrictPrefixOfARealMessageThrows() async throws {
+        try await onOwnThread {
+            var checked = 0
+            for name in Fixture.names {
+                for row in try Fixture.rows(name) {
+                    for length in 0..<row.bytes.count {
+                        #expect(throws: PGOutputError.self) { try PGOutputDecoder.decode(Array(row.bytes[0..<length])) }
+                        checked += 1
+                    }
+                    #expect(throws: PGOutputError.self) { try PGOutputDecoder.decode(row.bytes + [0]) }
                 }
-                #expect(throws: PGOutputError.self) { try PGOutputDecoder.decode(row.bytes + [0]) }
             }
+            #expect(checked > 10_000)
+            print("fuzz: \(checked) truncated fixture messages all rejected")
         }
-        #expect(checked > 10_000)
-        print("fuzz: \(checked) truncated fixture messages all rejected")
     }
 
-    @Test func randomAndMutatedInputsNeverCrash() throws {
-        var random = SplitMix(state: 0x5EED)
-        let seeds = try Fixture.names.flatMap { try Fixture.rows($0) }.map(\.bytes)
-        let typeBytes = Array("BCORYIUDTMwkx".utf8)
-        var decoded = 0
-        var rejected = 0
-        let total = 20_000
-        for iteration in 0..<total {
-            var input: [UInt8]
-            switch iteration % 3 {
-            case 0:
-                // Pure noise behind a plausible type byte.
-                let length = Int.random(in: 0..<64, using: &random)
-                input =
-                    [typeBytes.randomElement(using: &random)!]
-                    + (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
-            case 1:
-                // A real message with a few bytes flipped (counts and lengths become huge or negative).
-                input = seeds.randomElement(using: &random)!
-                for _ in 0..<Int.random(in: 1...4, using: &random) {
-                    input[Int.random(in: 0..<input.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+    @Test func randomAndMutatedInputsNeverCrash() async throws {
+        try await onOwnThread {
+            var random = SplitMix(state: 0x5EED)
+            let seeds = try Fixture.names.flatMap { try Fixture.rows($0) }.map(\.bytes)
+            let typeBytes = Array("BCORYIUDTMwkx".utf8)
+            var decoded = 0
+            var rejected = 0
+            let total = 20_000
+            for iteration in 0..<total {
+                var input: [UInt8]
+                switch iteration % 3 {
+                case 0:
+                    // Pure noise behind a plausible type byte.
+                    let length = Int.random(in: 0..<64, using: &random)
+                    input =
+                        [typeBytes.randomElement(using: &random)!]
+                        + (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+                case 1:
+                    // A real message with a few bytes flipped (counts and lengths become huge or negative).
+                    input = seeds.randomElement(using: &random)!
+                    for _ in 0..<Int.random(in: 1...4, using: &random) {
+                        input[Int.random(in: 0..<input.count, using: &random)] = UInt8.random(
+                            in: 0...255, using: &random)
+                    }
+                default:
+                    // A real message cut short or padded.
+                    let seed = seeds.randomElement(using: &random)!
+                    input = Array(seed.prefix(Int.random(in: 0...seed.count, using: &random)))
+                    if Bool.random(using: &random) { input += [UInt8.random(in: 0...255, using: &random)] }
                 }
-            default:
-                // A real message cut short or padded.
-                let seed = seeds.randomElement(using: &random)!
-                input = Array(seed.prefix(Int.random(in: 0...seed.count, using: &random)))
-                if Bool.random(using: &random) { input += [UInt8.random(in: 0...255, using: &random)] }
+                do {
+                    _ = try PGOutputDecoder.decode(input)
+                    decoded += 1
+                } catch let error as PGOutputError {
+                    #expect(error.code.hasPrefix("STACK-R00"))
+                    #expect(!error.message.isEmpty)
+                    rejected += 1
+                }
+                do {
+                    _ = try ReplicationMessage.decode(input)
+                } catch is PGOutputError {}
             }
-            do {
-                _ = try PGOutputDecoder.decode(input)
-                decoded += 1
-            } catch let error as PGOutputError {
-                #expect(error.code.hasPrefix("STACK-R00"))
-                #expect(!error.message.isEmpty)
-                rejected += 1
-            }
-            do {
-                _ = try ReplicationMessage.decode(input)
-            } catch is PGOutputError {}
+            #expect(decoded + rejected == total)
+            #expect(rejected > total / 2)
+            print("fuzz: \(total) random/mutated inputs: \(decoded) decoded, \(rejected) rejected with PGOutputError")
         }
-        #expect(decoded + rejected == total)
-        #expect(rejected > total / 2)
-        print("fuzz: \(total) random/mutated inputs: \(decoded) decoded, \(rejected) rejected with PGOutputError")
     }
 
     @Test func binaryValuesAreRejectedWithAClearMessage() {

@@ -41,71 +41,80 @@ import Testing
         "9223372036854775808", "'unterminated", "\"", "`", "[", "]", "::", "@", "#", "é", "😀",
     ]
 
-    @Test func garbledQueriesCompileOrListIssues() {
-        let data = ByteMutator(seeds: Self.dataQueries.map { Array($0.utf8) }, dictionary: Self.sqlTokens)
-        let parameters = ByteMutator(seeds: Self.parameterQueries.map { Array($0.utf8) }, dictionary: Self.sqlTokens)
-        var run = FuzzRun("sync-rules SQL", count: 20_000, seconds: 6)
-        for index in run.indices {
-            var random = run.random(index)
-            let dataSQL = random.chance(80) ? Self.text(data.mutant(using: &random)) : random.pick(Self.dataQueries)
-            let parameterSQL =
-                random.chance(50) ? Self.text(parameters.mutant(using: &random)) : random.pick(Self.parameterQueries)
-            let source = BucketDefinitionSource(
-                name: "b", parameterQueries: [QuerySource(sql: parameterSQL)], dataQueries: [QuerySource(sql: dataSQL)])
-            do {
-                let rules = try SyncRules.parse(definitions: [source])
-                run.record(accepted: true)
-                Self.exercise(rules, using: &random)
-            } catch {
-                #expect(!error.errors.isEmpty, "\(run.origin(index)): thrown without an error issue")
-                #expect(error.errors.allSatisfy { !$0.message.isEmpty }, "\(run.origin(index))")
-                _ = error.description
-                run.record(accepted: false)
+    @Test func garbledQueriesCompileOrListIssues() async {
+        await onOwnThread {
+            let data = ByteMutator(seeds: Self.dataQueries.map { Array($0.utf8) }, dictionary: Self.sqlTokens)
+            let parameters = ByteMutator(
+                seeds: Self.parameterQueries.map { Array($0.utf8) }, dictionary: Self.sqlTokens)
+            var run = FuzzRun("sync-rules SQL", count: 20_000, seconds: 6)
+            for index in run.indices {
+                var random = run.random(index)
+                let dataSQL = random.chance(80) ? Self.text(data.mutant(using: &random)) : random.pick(Self.dataQueries)
+                let parameterSQL =
+                    random.chance(50)
+                    ? Self.text(parameters.mutant(using: &random)) : random.pick(Self.parameterQueries)
+                let source = BucketDefinitionSource(
+                    name: "b", parameterQueries: [QuerySource(sql: parameterSQL)],
+                    dataQueries: [QuerySource(sql: dataSQL)])
+                do throws(SyncRulesError) {
+                    let rules = try SyncRules.parse(definitions: [source])
+                    run.record(accepted: true)
+                    Self.exercise(rules, using: &random)
+                } catch {
+                    #expect(!error.errors.isEmpty, "\(run.origin(index)): thrown without an error issue")
+                    #expect(error.errors.allSatisfy { !$0.message.isEmpty }, "\(run.origin(index))")
+                    _ = error.description
+                    run.record(accepted: false)
+                }
             }
+            run.report()
+            #expect(run.sawBothOutcomes, "\(run.summary)")
         }
-        run.report()
-        #expect(run.sawBothOutcomes, "\(run.summary)")
     }
 
-    @Test func garbledYAMLCompilesOrListsIssues() throws {
-        let documents = [
-            try fixture("seed.yaml"),
-            """
-            bucket_definitions:
-              global:
-                data:
-                  - SELECT * FROM lists
-              by_user:
-                priority: 1
-                accept_potentially_dangerous_queries: true
-                parameters:
-                  - SELECT request.user_id() AS user_id
-                  - SELECT id AS user_id FROM users WHERE id = request.user_id()
-                data:
-                  - SELECT id, upper(title) AS title FROM documents WHERE owner_id = bucket.user_id
-            """,
-        ]
-        let mutator = ByteMutator(
-            seeds: documents.map { Array($0.utf8) },
-            dictionary: ["\n", "  ", "- ", ": ", "bucket_definitions:", "data:", "parameters:", "priority: 9", "&a ", "*a",
-                "!!binary ", "? ", "|\n", ">-\n", "{", "}", "[", "]", "#", "---\n", "...\n", "%YAML 1.1\n", "\t"]
-                + Self.sqlTokens)
-        var run = FuzzRun("sync-rules YAML", count: 5_000, seconds: 5)
-        for index in run.indices {
-            var random = run.random(index)
-            let yaml = Self.text(mutator.mutant(using: &random))
-            do {
-                let rules = try SyncRules.parse(yaml: yaml, file: "fuzz.yaml")
-                run.record(accepted: true)
-                Self.exercise(rules, using: &random)
-            } catch {
-                #expect(!error.errors.isEmpty, "\(run.origin(index)): thrown without an error issue")
-                _ = error.description
-                run.record(accepted: false)
+    @Test func garbledYAMLCompilesOrListsIssues() async throws {
+        try await onOwnThread {
+            let documents = [
+                try fixture("seed.yaml"),
+                """
+                bucket_definitions:
+                  global:
+                    data:
+                      - SELECT * FROM lists
+                  by_user:
+                    priority: 1
+                    accept_potentially_dangerous_queries: true
+                    parameters:
+                      - SELECT request.user_id() AS user_id
+                      - SELECT id AS user_id FROM users WHERE id = request.user_id()
+                    data:
+                      - SELECT id, upper(title) AS title FROM documents WHERE owner_id = bucket.user_id
+                """,
+            ]
+            let mutator = ByteMutator(
+                seeds: documents.map { Array($0.utf8) },
+                dictionary: [
+                    "\n", "  ", "- ", ": ", "bucket_definitions:", "data:", "parameters:", "priority: 9", "&a ", "*a",
+                    "!!binary ", "? ", "|\n", ">-\n", "{", "}", "[", "]", "#", "---\n", "...\n", "%YAML 1.1\n", "\t",
+                ]
+                    + Self.sqlTokens)
+            var run = FuzzRun("sync-rules YAML", count: 5_000, seconds: 5)
+            for index in run.indices {
+                var random = run.random(index)
+                let yaml = Self.text(mutator.mutant(using: &random))
+                do throws(SyncRulesError) {
+                    let rules = try SyncRules.parse(yaml: yaml, file: "fuzz.yaml")
+                    run.record(accepted: true)
+                    Self.exercise(rules, using: &random)
+                } catch {
+                    #expect(!error.errors.isEmpty, "\(run.origin(index)): thrown without an error issue")
+                    _ = error.description
+                    run.record(accepted: false)
+                }
             }
+            run.report()
+            #expect(run.sawBothOutcomes, "\(run.summary)")
         }
-        run.report()
-        #expect(run.sawBothOutcomes, "\(run.summary)")
     }
 
     /// Evaluates compiled rules on a random row of every table they read and on a random request.
@@ -126,8 +135,10 @@ import Testing
     }
 
     static func randomRow(using random: inout FuzzRandom) -> SQLiteRow {
-        let names = ["id", "owner_id", "title", "body", "n", "doc", "tags", "created", "a", "b", "s", "user_id",
-            "group_id", "role", "Owner", "x"]
+        let names = [
+            "id", "owner_id", "title", "body", "n", "doc", "tags", "created", "a", "b", "s", "user_id",
+            "group_id", "role", "Owner", "x",
+        ]
         var row: [String: SQLiteValue] = [:]
         for name in names where random.chance(80) { row[name] = randomValue(using: &random) }
         return SQLiteRow(row)
@@ -156,14 +167,19 @@ import Testing
 
 /// The inputs the fuzzer found overflowing the stack, kept as fixed cases.
 @Suite struct DeepExpressionTests {
-    @Test func deepNestingAndLongChainsAreSyntaxErrors() {
-        let deep = String(repeating: "(", count: 5_000) + "1" + String(repeating: ")", count: 5_000)
-        let chain = Array(repeating: "a", count: 5_000).joined(separator: " || ")
-        let negations = String(repeating: "NOT ", count: 5_000) + "a"
-        for expression in [deep, chain, negations, String(repeating: "- ", count: 5_000) + "1", "a" + String(repeating: "::text", count: 5_000)] {
-            let source = BucketDefinitionSource(
-                name: "b", dataQueries: [QuerySource(sql: "SELECT id, \(expression) AS v FROM t")])
-            #expect(throws: SyncRulesError.self) { try SyncRules.parse(definitions: [source]) }
+    @Test func deepNestingAndLongChainsAreSyntaxErrors() async {
+        await onOwnThread {
+            let deep = String(repeating: "(", count: 5_000) + "1" + String(repeating: ")", count: 5_000)
+            let chain = Array(repeating: "a", count: 5_000).joined(separator: " || ")
+            let negations = String(repeating: "NOT ", count: 5_000) + "a"
+            for expression in [
+                deep, chain, negations, String(repeating: "- ", count: 5_000) + "1",
+                "a" + String(repeating: "::text", count: 5_000),
+            ] {
+                let source = BucketDefinitionSource(
+                    name: "b", dataQueries: [QuerySource(sql: "SELECT id, \(expression) AS v FROM t")])
+                #expect(throws: SyncRulesError.self) { try SyncRules.parse(definitions: [source]) }
+            }
         }
     }
 }
