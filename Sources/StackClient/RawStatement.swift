@@ -48,6 +48,26 @@ struct RawStatement {
         }
     }
 
+    /// Binds text (or NULL) to the 1-based parameter `index` without copying it, for the duration of `body` (which
+    /// runs the statement); falls back to a copy when the string has no contiguous UTF-8 storage.
+    func withText<R>(_ value: String?, at index: Int32, _ body: () throws -> R) rethrows -> R {
+        guard let value else {
+            sqlite3_bind_null(statement, index)
+            return try body()
+        }
+        let bound = try value.utf8.withContiguousStorageIfAvailable { bytes in
+            let pointer =
+                bytes.baseAddress.map(UnsafeRawPointer.init) ?? UnsafeRawPointer(("" as StaticString).utf8Start)
+            sqlite3_bind_text(statement, index, pointer.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+            // The bytes are only valid here: never leave them bound.
+            defer { sqlite3_bind_null(statement, index) }
+            return try body()
+        }
+        if let bound { return bound }
+        bind(value, at: index)
+        return try body()
+    }
+
     /// Runs the statement once with the current bindings, calling `row` for each result row; then resets it.
     func run(_ row: (OpaquePointer) throws -> Void = { _ in }) throws {
         defer { sqlite3_reset(statement) }

@@ -82,12 +82,14 @@ extension SyncStorage {
                 live += entry.checksum
                 insert.bind(bucketID, at: 1)
                 insert.bind(entry.opID.value, at: 2)
-                insert.bind(entry.objectType ?? "", at: 3)
-                insert.bind(entry.objectID ?? "", at: 4)
-                insert.bind(key, at: 5)
-                insert.bind(entry.data, at: 6)
                 insert.bind(Int64(entry.checksum.value), at: 7)
-                try insert.run()
+                try insert.withText(entry.objectType ?? "", at: 3) {
+                    try insert.withText(entry.objectID ?? "", at: 4) {
+                        try insert.withText(key, at: 5) {
+                            try insert.withText(entry.data, at: 6) { try insert.run() }
+                        }
+                    }
+                }
             } else {
                 add += entry.checksum
                 // Before a bucket was ever applied its rows are not in the tables yet: nothing to undo.
