@@ -11,10 +11,14 @@ extension ClientCommand {
     struct Shell: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Interactive session for one device: type client commands while changes stream in.",
-            discussion: HelpText.reflow("""
+            discussion: HelpText.reflow(
+                """
                 Accepts the verbs of `stack client` without the prefix (insert, update, delete, ls, query, status,
                 upload, whoami, offline, online), plus help and quit. While online, a background watch uploads local
-                writes and prints each incoming change above the prompt.
+                writes and prints each incoming change above the prompt; the half-typed line stays as it was. On a
+                terminal the shell edits the line itself: arrows, Home/End, ^A ^E ^K ^U ^W, up/down for history,
+                ^L to clear, ^D on an empty line or ^C to leave. When standard input is not a terminal (a script pipes
+                commands in), lines are read as they come and no prompt is drawn.
                 """))
 
         @OptionGroup var global: GlobalOptions
@@ -40,14 +44,14 @@ struct ClientShell {
     let global: GlobalOptions
     let client: SyncClient
     let printer: ChangePrinter
-    let prompt: String
+    let screen: ShellScreen
 
     init(device: ClientDevice, global: GlobalOptions, logger: Logger) throws {
         self.device = device
         self.global = global
         self.client = SyncClient(database: try device.open(), connector: device.connector, logger: logger)
-        self.prompt = "\(device.name)> "
-        self.printer = ChangePrinter(json: false, prompt: prompt)
+        self.screen = ShellScreen(prompt: "\(device.name)> ")
+        self.printer = ChangePrinter(json: false, screen: screen)
     }
 
     /// Runs until `quit`, end of input, SIGINT or SIGTERM.
@@ -55,6 +59,7 @@ struct ClientShell {
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         Console.out("device \(device.name): type `help` for commands, `quit` to leave")
         let watch = WatchSwitch(client: client, printer: printer)
+        defer { screen.restore() }
         await watch.update(online: try isOnline())
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -70,22 +75,23 @@ struct ClientShell {
             throw error
         }
         await watch.update(online: false)
-        Console.out("")
+        screen.finish()
     }
 
     private func readLoop(watch: WatchSwitch) async throws {
-        writePrompt()
-        for await line in StandardInputLines.stream() {
+        let lines = StandardInputLines.stream(screen: screen)
+        screen.beginLine()
+        for await line in lines {
             let words: [String]
             do {
                 words = try ShellWords.split(line)
             } catch {
                 Console.error(String(describing: error))
-                writePrompt()
+                screen.beginLine()
                 continue
             }
             guard let verb = words.first else {
-                writePrompt()
+                screen.beginLine()
                 continue
             }
             switch verb {
@@ -99,7 +105,7 @@ struct ClientShell {
             default:
                 Console.error("unknown command '\(verb)'; type `help`")
             }
-            writePrompt()
+            screen.beginLine()
         }
     }
 
@@ -139,10 +145,6 @@ struct ClientShell {
 
     private func isOnline() throws -> Bool {
         try client.database.read { db in try ClientDatabase.kv(db, ClientKV.offline) } != "1"
-    }
-
-    private func writePrompt() {
-        Console.write(prompt, to: STDOUT_FILENO)
     }
 }
 
@@ -189,17 +191,32 @@ actor WatchSwitch {
     }
 }
 
-/// Standard input as lines, read on a background thread (reading blocks).
+/// Standard input as lines, read on a background thread (reading blocks): keys through the screen's line editor
+/// on a terminal, plain lines otherwise.
 enum StandardInputLines {
-    /// The lines; finishes at end of input.
-    static func stream() -> AsyncStream<String> {
-        AsyncStream { continuation in
-            let thread = Thread {
-                while let line = readLine(strippingNewline: true) { continuation.yield(line) }
-                continuation.finish()
-            }
-            thread.start()
+    /// The lines; finishes at end of input (or ^D on an empty line).
+    static func stream(screen: ShellScreen) -> AsyncStream<String> {
+        let (lines, continuation) = AsyncStream<String>.makeStream()
+        screen.onSubmit { line in
+            if let line { continuation.yield(line) } else { continuation.finish() }
         }
+        let interactive = screen.isInteractive
+        let thread = Thread {
+            if interactive {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    screen.receive(buffer[..<count])
+                }
+            } else {
+                while let line = readLine(strippingNewline: true) { continuation.yield(line) }
+            }
+            continuation.finish()
+        }
+        thread.start()
+        return lines
     }
 }
 

@@ -7,8 +7,8 @@ import UnixSignals
 struct ChangePrinter: Sendable {
     /// One JSON object per line instead of text.
     var json = false
-    /// In the shell: the prompt to draw again after a line (the line first clears the half-typed prompt line).
-    var prompt: String?
+    /// In the shell: its screen, which prints lines above the prompt and the half-typed input.
+    var screen: ShellScreen?
 
     /// The text form: `TABLE ID OP col=value …` (values as JSON: strings quoted, NULL as null).
     static func text(_ change: RowChange) -> String {
@@ -50,14 +50,14 @@ struct ChangePrinter: Sendable {
     }
 
     private func out(_ line: String) {
-        guard let prompt else { return Console.out(line) }
-        Console.write("\r\u{1B}[2K" + line + "\n" + prompt, to: STDOUT_FILENO)
+        guard let screen else { return Console.out(line) }
+        screen.printAbove(line)
     }
 
     /// A note about the connection (stderr, or above the shell's prompt).
     func note(_ line: String) {
-        guard let prompt else { return Console.error(line) }
-        Console.write("\r\u{1B}[2K-- " + line + "\n" + prompt, to: STDOUT_FILENO)
+        guard let screen else { return Console.error(line) }
+        screen.printAbove("-- " + line)
     }
 
     private static func encode(_ value: JSONValue) -> String {

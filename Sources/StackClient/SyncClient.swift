@@ -17,7 +17,8 @@ public struct SyncClient: Sendable {
     public var logger: Logger
 
     /// Creates a sync client.
-    public init(database: ClientDatabase, connector: StackConnector, retry: RetryPolicy = RetryPolicy(), logger: Logger) {
+    public init(database: ClientDatabase, connector: StackConnector, retry: RetryPolicy = RetryPolicy(), logger: Logger)
+    {
         self.database = database
         self.connector = connector
         self.retry = retry
@@ -129,12 +130,14 @@ public struct SyncClient: Sendable {
         for await _ in wakeups {
             try Task.checkCancellation()
             let pending = try database.read { db in
-                try CrudQueue.count(db) > 0 || ClientDatabase.kv(db, ClientKV.targetWriteCheckpoint) == String(Int64.max)
+                try CrudQueue.count(db) > 0
+                    || ClientDatabase.kv(db, ClientKV.targetWriteCheckpoint) == String(Int64.max)
             }
             if pending {
                 do {
                     let credentials = try await fetchCredentials()
-                    let summary = try await uploads.drain(credentials: credentials, refresh: { try await fetchCredentials() })
+                    let summary = try await uploads.drain(
+                        credentials: credentials, refresh: { try await fetchCredentials() })
                     onEvent(.uploaded(summary))
                     if summary.drained { try await engineBox.engine?.uploadFinished() }
                 } catch let error as ClientError {
@@ -173,7 +176,15 @@ public struct SyncClient: Sendable {
         case closed
     }
 
+    /// Decoded lines the reading task may be ahead of the storing task.
+    static let pipelineDepth = 4
+
     /// Runs one stream until `stop` says so, the engine asks to reconnect, or the server closes it.
+    ///
+    /// One task reads and decodes lines while this one stores them: the download and the JSON decoding of the
+    /// next lines overlap with SQLite writing the current one. The bounded queue between them keeps backpressure
+    /// (a slow disk slows the reading, and so the server); lines read ahead of a stop are dropped unstored, which
+    /// is safe because positions only advance with what was stored.
     func stream(
         credentials: SyncCredentials, engine: SyncEngine, onEvent: @escaping @Sendable (SyncEvent) -> Void,
         stop: (SyncEvent) -> Bool
@@ -182,11 +193,26 @@ public struct SyncClient: Sendable {
             buckets: try storage.bucketPositions(), clientID: try database.clientID())
         let lines = try await connector.openStream(request, credentials: credentials)
         onEvent(.connected)
-        for try await line in lines {
-            if let reason = try await engine.receive(line) { return .reconnect(reason) }
-            if let event = await engine.takeFullCheckpointEvent(), stop(event) { return .stopped }
+        let queue = AsyncBoundedQueue<SyncLine>(capacity: Self.pipelineDepth)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    for try await line in lines { try await queue.send(line) }
+                    queue.finish()
+                } catch {
+                    queue.finish(throwing: error)
+                }
+            }
+            defer {
+                queue.close()
+                group.cancelAll()
+            }
+            while let line = try await queue.next() {
+                if let reason = try await engine.receive(line) { return .reconnect(reason) }
+                if let event = await engine.takeFullCheckpointEvent(), stop(event) { return .stopped }
+            }
+            return .closed
         }
-        return .closed
     }
 }
 

@@ -105,6 +105,8 @@ extension SyncLine: WireEncodable {
 
     /// Decodes one line's JSON bytes (without or with the trailing newline).
     public static func decode(_ bytes: some Collection<UInt8>) throws -> SyncLine {
-        try JSONDecoder().decode(SyncLine.self, from: Data(bytes))
+        // Data lines are nearly all of a download: the direct decoder takes the canonical ones.
+        if let line = bytes.withContiguousStorageIfAvailable({ DataLineDecoder.decode($0) }) ?? nil { return line }
+        return try JSONDecoder().decode(SyncLine.self, from: Data(bytes))
     }
 }

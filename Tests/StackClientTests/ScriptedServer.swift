@@ -12,13 +12,18 @@ actor ScriptedServer {
     var tokensIssued = 0
     var writeCheckpoint: Int64 = 9
     var streamLines: [SyncLine] = []
+    // After the scripted lines the stream stays open (a live connection) instead of ending.
+    var holdStreamOpen = false
     var streamRequests: [StreamingSyncRequest] = []
     var baseURL = ""
 
-    func script(uploads statuses: [Int], rejectOnSuccess: Set<Int> = [], stream: [SyncLine] = []) {
+    func script(
+        uploads statuses: [Int], rejectOnSuccess: Set<Int> = [], stream: [SyncLine] = [], holdOpen: Bool = false
+    ) {
         uploadStatuses = statuses
         self.rejectOnSuccess = rejectOnSuccess
         streamLines = stream
+        holdStreamOpen = holdOpen
     }
 
     func nextUploadStatus() -> Int { uploadStatuses.isEmpty ? 200 : uploadStatuses.removeFirst() }
@@ -32,7 +37,8 @@ actor ScriptedServer {
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     func router() -> Router<BasicRequestContext> {
@@ -41,7 +47,9 @@ actor ScriptedServer {
             Self.json(#"{"powersyncUrl":"\#(await self.baseURL)","userId":"u1"}"#)
         }
         router.get("/api/auth/token") { request, _ in
-            guard request.headers[.authorization] == "Bearer session-1" else { return Self.json("{}", status: .unauthorized) }
+            guard request.headers[.authorization] == "Bearer session-1" else {
+                return Self.json("{}", status: .unauthorized)
+            }
             return Self.json(#"{"token":"\#(await self.issueToken())"}"#)
         }
         router.put("/api/powersync/upload") { request, _ in
@@ -53,7 +61,8 @@ actor ScriptedServer {
             let count = await self.uploads.count
             if status == 200, await self.rejectOnSuccess.contains(count) {
                 return Self.json(
-                    #"{"applied":[],"rejected":[{"op_id":"\#(opID)","op_index":0,"code":"STACK-U010","message":"not yours"}]}"#)
+                    #"{"applied":[],"rejected":[{"op_id":"\#(opID)","op_index":0,"code":"STACK-U010","message":"not yours"}]}"#
+                )
             }
             if status == 200 { return Self.json(#"{"applied":["\#(opID)"],"rejected":[]}"#) }
             return Self.json(#"{"code":"BAD","message":"status \#(status)"}"#, status: .init(code: status))
@@ -63,12 +72,25 @@ actor ScriptedServer {
         }
         router.post("/sync/stream") { request, _ in
             let body = try await request.body.collect(upTo: 1 << 20)
-            await self.recordStream(try JSONDecoder().decode(StreamingSyncRequest.self, from: Data(body.readableBytesView)))
+            await self.recordStream(
+                try JSONDecoder().decode(StreamingSyncRequest.self, from: Data(body.readableBytesView)))
             var bytes: [UInt8] = []
             for line in await self.streamLines { bytes += line.ndjson() }
+            guard await self.holdStreamOpen else {
+                return Response(
+                    status: .ok, headers: [.contentType: "application/x-ndjson"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
             return Response(
                 status: .ok, headers: [.contentType: "application/x-ndjson"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                body: ResponseBody { [bytes] writer in
+                    try await writer.write(ByteBuffer(bytes: bytes))
+                    // Keepalives until the client goes away (the write fails) or the server stops.
+                    while true {
+                        try await Task.sleep(for: .milliseconds(50))
+                        try await writer.write(ByteBuffer(bytes: SyncLine.tokenExpiresIn(3600).ndjson()))
+                    }
+                })
         }
         return router
     }

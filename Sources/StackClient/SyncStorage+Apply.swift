@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+import StackCore
+
+extension SyncStorage {
+    /// Writes a validated checkpoint's rows to the tables (PowerSync's `sync_local`), inside the caller's
+    /// transaction.
+    ///
+    /// The rows to recompute are those of ops not yet applied in the checkpoint's buckets, plus (full sync only)
+    /// rows marked for re-evaluation. Each gets the data of its highest op id across all buckets, or none
+    /// (⇒ delete). Nearly always a new op is its row's latest op and has data, so it is copied straight from the
+    /// oplog into the table. The other rows (an op superseded elsewhere, a PUT without data, a marked row) go
+    /// through a temporary table of winners, which holds only the winning oplog rowid.
+    func apply(_ db: Database, _ request: SyncLocalRequest, changeLimit: Int) throws -> AppliedChanges {
+        let names = request.buckets.map(\.bucket)
+        let placeholders = databaseQuestionMarks(count: names.count)
+        try db.execute(
+            sql: """
+                CREATE TEMP TABLE IF NOT EXISTS ps_apply_winners(row_type TEXT NOT NULL, row_id TEXT NOT NULL,
+                  src INTEGER, PRIMARY KEY(row_type, row_id)) WITHOUT ROWID
+                """)
+        try db.execute(sql: "DELETE FROM ps_apply_winners")
+        // A winner without data (a PUT whose data was null) deletes like a missing one: src NULL.
+        let winner = """
+            (SELECT iif(w.data IS NULL, NULL, w.rowid) FROM ps_oplog w
+              WHERE w.row_type = t.row_type AND w.row_id = t.row_id ORDER BY w.op_id DESC LIMIT 1)
+            """
+        let newOps = "b.name IN (\(placeholders)) AND t.op_id > b.last_applied_op"
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO ps_apply_winners(row_type, row_id, src)
+                  SELECT t.row_type, t.row_id, \(winner) FROM ps_buckets b JOIN ps_oplog t ON t.bucket = b.id
+                  WHERE \(newOps) AND (t.data IS NULL OR EXISTS (SELECT 1 FROM ps_oplog h
+                    WHERE h.row_type = t.row_type AND h.row_id = t.row_id AND h.op_id > t.op_id))
+                """, arguments: StatementArguments(names))
+        if request.priority == nil {
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO ps_apply_winners(row_type, row_id, src)
+                      SELECT t.row_type, t.row_id, \(winner) FROM ps_updated_rows t
+                    """)
+        }
+        // New ops whose row is not in the winners table: each is its row's latest op, with data. Read through the
+        // row index, one type at a time (a scan of all new ops per table would read every op once per table).
+        let direct = DirectRows(newOps: newOps)
+        let known = database.schema.syncedTableNames
+        var changes = AppliedChanges()
+        changes.rows = try collectChanges(db, tables: known, direct: direct, names: names, limit: changeLimit)
+        let winners = "ps_apply_winners a JOIN ps_oplog o ON o.rowid = a.src"
+        var written = 0
+        for table in known {
+            let data = "\"" + ClientSchema.dataTable(table) + "\""
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO \(data)(id, data) SELECT t.row_id, t.data FROM \(direct.from())",
+                arguments: StatementArguments([table] + names))
+            written += db.changesCount
+            try db.execute(
+                sql:
+                    "INSERT OR REPLACE INTO \(data)(id, data) SELECT a.row_id, o.data FROM \(winners) WHERE a.row_type = ?",
+                arguments: [table])
+            try db.execute(
+                sql: """
+                    DELETE FROM \(data) WHERE id IN
+                      (SELECT row_id FROM ps_apply_winners WHERE row_type = ? AND src IS NULL)
+                    """, arguments: [table])
+        }
+        for type in try untypedTypes(db, known: known, names: names) {
+            try db.execute(
+                sql:
+                    "INSERT OR REPLACE INTO ps_untyped(type, id, data) SELECT t.row_type, t.row_id, t.data FROM \(direct.from())",
+                arguments: StatementArguments([type] + names))
+            written += db.changesCount
+        }
+        let knownList = known.isEmpty ? "''" : databaseQuestionMarks(count: known.count)
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO ps_untyped(type, id, data)
+                  SELECT a.row_type, a.row_id, o.data FROM \(winners) WHERE a.row_type NOT IN (\(knownList))
+                """, arguments: StatementArguments(known))
+        try db.execute(
+            sql: """
+                DELETE FROM ps_untyped WHERE (type, id) IN
+                  (SELECT row_type, row_id FROM ps_apply_winners WHERE src IS NULL)
+                """)
+        try db.execute(
+            sql: "UPDATE ps_buckets SET last_applied_op = last_op WHERE name IN (\(placeholders))",
+            arguments: StatementArguments(names))
+        let now = ISO8601DateFormatter().string(from: Date())
+        if let priority = request.priority {
+            try db.execute(sql: "DELETE FROM ps_sync_state WHERE priority <= ?", arguments: [priority])
+            try db.execute(
+                sql: "INSERT INTO ps_sync_state(priority, last_synced_at) VALUES (?, ?)", arguments: [priority, now])
+        } else {
+            try db.execute(sql: "DELETE FROM ps_updated_rows")
+            try db.execute(sql: "UPDATE ps_buckets SET count_since_last = 0")
+            try db.execute(sql: "DELETE FROM ps_sync_state")
+            try db.execute(
+                sql: "INSERT INTO ps_sync_state(priority, last_synced_at) VALUES (?, ?)", arguments: [Int32.max, now])
+        }
+        changes.count = written + (try Int.fetchOne(db, sql: "SELECT count(*) FROM ps_apply_winners") ?? 0)
+        try db.execute(sql: "DELETE FROM ps_apply_winners")
+        return changes
+    }
+
+    /// Types of new ops that are not synced tables (kept in `ps_untyped`).
+    private func untypedTypes(_ db: Database, known: [String], names: [String]) throws -> [String] {
+        let knownList = known.isEmpty ? "''" : databaseQuestionMarks(count: known.count)
+        // Distinct types through the row index: one seek per type, not a scan of the ops.
+        return try String.fetchAll(
+            db,
+            sql: """
+                WITH RECURSIVE types(type) AS (
+                  SELECT min(row_type) FROM ps_oplog
+                  UNION ALL SELECT (SELECT min(row_type) FROM ps_oplog WHERE row_type > types.type) FROM types
+                    WHERE types.type IS NOT NULL)
+                SELECT type FROM types WHERE type IS NOT NULL AND type NOT IN (\(knownList))
+                """, arguments: StatementArguments(known))
+    }
+
+    /// The first `limit` rows about to be written that differ from the tables, compared column by column (rows
+    /// whose data comes back unchanged, like the device's own uploaded edits, are left out).
+    private func collectChanges(
+        _ db: Database, tables: [String], direct: DirectRows, names: [String], limit: Int
+    ) throws -> [RowChange] {
+        var changes: [RowChange] = []
+        for table in tables where changes.count < limit {
+            let data = "\"" + ClientSchema.dataTable(table) + "\""
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT row_id, new, old FROM (
+                      SELECT a.row_id, o.data AS new, d.data AS old FROM ps_apply_winners a
+                        LEFT JOIN ps_oplog o ON o.rowid = a.src LEFT JOIN \(data) d ON d.id = a.row_id
+                        WHERE a.row_type = ?
+                      UNION ALL
+                      SELECT t.row_id, t.data AS new, d.data AS old
+                        FROM \(direct.from(joining: "LEFT JOIN \(data) d ON d.id = t.row_id"))
+                    ) WHERE new IS NOT old LIMIT ?
+                    """, arguments: StatementArguments([table, table] + names + [limit - changes.count]))
+            for row in rows {
+                if let change = RowChange(table: table, id: row["row_id"], old: row["old"], new: row["new"]) {
+                    changes.append(change)
+                }
+            }
+        }
+        return changes
+    }
+}
+
+/// New ops copied straight to the tables: of one type (the first argument, then the bucket names), read through the
+/// row index, whose row is not in the winners table. `CROSS JOIN` keeps the ops as the outer loop (else SQLite
+/// scans the type's ops once per bucket).
+struct DirectRows {
+    /// The condition selecting new ops of the checkpoint's buckets (`b` joined to `t`).
+    let newOps: String
+
+    /// The `FROM … WHERE …` part, with `join` added after the bucket join.
+    func from(joining join: String = "") -> String {
+        """
+        ps_oplog t INDEXED BY ps_oplog_row CROSS JOIN ps_buckets b ON b.id = t.bucket \(join)
+          WHERE t.row_type = ? AND \(newOps)
+          AND NOT EXISTS (SELECT 1 FROM ps_apply_winners a WHERE a.row_type = t.row_type AND a.row_id = t.row_id)
+        """
+    }
+}

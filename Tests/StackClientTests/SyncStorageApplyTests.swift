@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import StackClient
+import StackCore
+import StackProtocol
+import Testing
+
+/// The checkpoint apply's two paths: new ops copied straight to the tables, and the winners table for the rest
+/// (rows superseded in another bucket, PUTs without data, marked rows, untyped rows).
+@Suite struct SyncStorageApplyTests {
+    static func complete(_ lastOpID: OpID, _ buckets: [BucketChecksum]) -> SyncLocalRequest {
+        SyncLocalRequest(lastOpID: lastOpID, writeCheckpoint: nil, buckets: buckets, priority: nil)
+    }
+
+    @Test func aFreshDownloadIsCopiedStraightAndCountedOncePerRow() throws {
+        let database = try TestSupport.openDatabase()
+        let storage = SyncStorage(database: database)
+        let ops = (1...5).map { TestSupport.put(OpID(Int64($0)), "r\($0)", title: "T\($0)") }
+        try storage.applyData(TestSupport.batch("u", Array(ops[..<3])))
+        try storage.applyData(TestSupport.batch("u", Array(ops[3...]), after: 3))
+        let (result, changes) = try storage.syncLocalReportingChanges(Self.complete(5, [TestSupport.bucket("u", ops)]))
+        #expect(result == .applied)
+        #expect(changes.count == 5)
+        #expect(changes.rows.map(\.id).sorted() == ["r1", "r2", "r3", "r4", "r5"])
+        #expect(changes.rows.allSatisfy { $0.operation == .insert })
+        #expect(try TestSupport.titles(database) == ["r1": "T1", "r2": "T2", "r3": "T3", "r4": "T4", "r5": "T5"])
+
+        // Nothing new: nothing written, nothing listed.
+        let (_, again) = try storage.syncLocalReportingChanges(Self.complete(5, [TestSupport.bucket("u", ops)]))
+        #expect(again.count == 0 && again.rows.isEmpty)
+    }
+
+    @Test func aRowInTwoBucketsTakesItsHighestOpWhicheverBucketArrivesFirst() throws {
+        let database = try TestSupport.openDatabase()
+        let storage = SyncStorage(database: database)
+        let newer = TestSupport.put(7, "a", title: "from x", subkey: "k1")
+        let older = TestSupport.put(4, "a", title: "from y", subkey: "k2")
+        try storage.applyData(TestSupport.batch("x", [newer]))
+        try storage.applyData(TestSupport.batch("y", [older]))
+        let buckets = [TestSupport.bucket("x", [newer]), TestSupport.bucket("y", [older])]
+        let (_, changes) = try storage.syncLocalReportingChanges(Self.complete(7, buckets))
+        #expect(try TestSupport.titles(database) == ["a": "from x"])
+        #expect(changes.count == 1 && changes.rows.count == 1)
+
+        // Only y gets a newer op: it wins although x's op is already applied.
+        let newest = TestSupport.put(9, "a", title: "from y again", subkey: "k2")
+        try storage.applyData(TestSupport.batch("y", [newest], after: 4))
+        let later = [TestSupport.bucket("x", [newer]), TestSupport.bucket("y", [older, newest])]
+        _ = try storage.syncLocalReportingChanges(Self.complete(9, later))
+        #expect(try TestSupport.titles(database) == ["a": "from y again"])
+    }
+
+    @Test func aNewOpOlderThanAnAppliedOneElsewhereDoesNotWin() throws {
+        let database = try TestSupport.openDatabase()
+        let storage = SyncStorage(database: database)
+        // y (priority 0) is applied at its partial checkpoint; x's older op for the same row arrives afterwards.
+        let urgent = TestSupport.put(9, "a", title: "urgent", subkey: "k1")
+        let normal = TestSupport.put(5, "a", title: "normal", subkey: "k2")
+        let y = TestSupport.bucket("y", [urgent], priority: 0)
+        let x = TestSupport.bucket("x", [normal])
+        try storage.applyData(TestSupport.batch("y", [urgent]))
+        let partial = SyncLocalRequest(lastOpID: 9, writeCheckpoint: nil, buckets: [y], priority: 0)
+        #expect(try storage.syncLocal(partial) == .applied)
+        #expect(try TestSupport.titles(database) == ["a": "urgent"])
+        try storage.applyData(TestSupport.batch("x", [normal]))
+        let (_, changes) = try storage.syncLocalReportingChanges(Self.complete(9, [x, y]))
+        #expect(try TestSupport.titles(database) == ["a": "urgent"])
+        #expect(changes.count == 1 && changes.rows.isEmpty, "recomputed, unchanged, not listed")
+    }
+
+    @Test func aPutWithoutDataDeletesTheRow() throws {
+        let database = try TestSupport.openDatabase()
+        let storage = SyncStorage(database: database)
+        let a1 = TestSupport.put(1, "a", title: "A")
+        let b2 = TestSupport.put(2, "b", title: "B")
+        try storage.applyData(TestSupport.batch("u", [a1, b2]))
+        _ = try storage.syncLocal(Self.complete(2, [TestSupport.bucket("u", [a1, b2])]))
+        #expect(try TestSupport.titles(database) == ["a": "A", "b": "B"])
+        let empty = OplogEntry(
+            opID: 3, op: .put, objectType: "todos", objectID: "a", data: nil, checksum: 77, subkey: "s")
+        let c4 = OplogEntry(opID: 4, op: .put, objectType: "todos", objectID: "c", data: nil, checksum: 78, subkey: "s")
+        try storage.applyData(TestSupport.batch("u", [empty, c4], after: 2))
+        let (result, changes) = try storage.syncLocalReportingChanges(
+            Self.complete(4, [TestSupport.bucket("u", [a1, b2, empty, c4])]))
+        #expect(result == .applied)
+        #expect(try TestSupport.titles(database) == ["b": "B"])
+        #expect(changes.rows.map(\.id) == ["a"] && changes.rows.first?.operation == .delete)
+    }
+
+    @Test func typesOutsideTheSchemaGoToUntypedAndLeaveIt() throws {
+        let database = try TestSupport.openDatabase()
+        let storage = SyncStorage(database: database)
+        let known = TestSupport.put(1, "a", title: "A")
+        let unknown = OplogEntry.put(
+            opID: 2, objectType: "later_table", objectID: "z", data: #"{"id":"z"}"#, subkey: "s")
+        let other = OplogEntry.put(opID: 3, objectType: "another", objectID: "y", data: #"{"id":"y"}"#, subkey: "s")
+        try storage.applyData(TestSupport.batch("u", [known, unknown, other]))
+        _ = try storage.syncLocal(Self.complete(3, [TestSupport.bucket("u", [known, unknown, other])]))
+        let untyped = {
+            try database.read { try Row.fetchAll($0, sql: "SELECT type, id, data FROM ps_untyped ORDER BY type") }
+        }
+        #expect(
+            try untyped().map { [$0["type"] as String, $0["id"] as String, $0["data"] as String] } == [
+                ["another", "y", #"{"id":"y"}"#], ["later_table", "z", #"{"id":"z"}"#],
+            ])
+        #expect(try TestSupport.titles(database) == ["a": "A"])
+
+        let remove = OplogEntry.remove(opID: 4, objectType: "later_table", objectID: "z", subkey: "s")
+        try storage.applyData(TestSupport.batch("u", [remove], after: 3))
+        _ = try storage.syncLocal(Self.complete(4, [TestSupport.bucket("u", [known, unknown, other, remove])]))
+        #expect(try untyped().map { $0["id"] as String } == ["y"])
+    }
+
+    @Test func aKeySupersededAcrossChunksKeepsOneOpAndTheChecksum() throws {
+        let database = try TestSupport.openDatabase()
+        let storage = SyncStorage(database: database)
+        let first = TestSupport.put(1, "a", title: "one")
+        let second = TestSupport.put(5, "a", title: "two")
+        let unrelated = TestSupport.put(6, "b", title: "B")
+        try storage.applyData(TestSupport.batch("u", [first]))
+        try storage.applyData(TestSupport.batch("u", [second, unrelated], after: 1))
+        let stored = try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ps_oplog") }
+        #expect(stored == 2)
+        let result = try storage.syncLocal(Self.complete(6, [TestSupport.bucket("u", [first, second, unrelated])]))
+        #expect(result == .applied)
+        #expect(try TestSupport.titles(database) == ["a": "two", "b": "B"])
+    }
+}
