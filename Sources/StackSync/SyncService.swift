@@ -19,6 +19,7 @@ public final class SyncService: Sendable {
     let limits: SyncLimits
     let logger: Logger
     let cache: ChecksumCache
+    let streamRules = StreamRulesCache()
     let now: @Sendable () -> Date
     private let connections = Mutex(0)
     /// Counters for `GET /metrics`.
@@ -115,7 +116,13 @@ public final class SyncService: Sendable {
         do {
             let first: StackBuckets.Checkpoint? =
                 if let current = storage.notifier.current { current } else { try await storage.latestCheckpoint() }
-            let querier = rules.querier(for: parameters, streamID: first.map { String($0.streamID) })
+            // The served stream's own rules: after a rules change the config's are not served until their stream
+            // has caught up.
+            var served = rules
+            if let first, let stored = try await streamRules.rules(stream: first.streamID, storage: storage) {
+                served = stored
+            }
+            let querier = served.querier(for: parameters, streamID: first.map { String($0.streamID) })
             for error in querier.errors {
                 logger.warning(
                     "sync rules parameter query failed for this user",
