@@ -46,16 +46,16 @@ public struct LagProbe: Sendable {
         return try await client.withConnection { listener in
             try await listener.listen(on: channel) { notifications in
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await notification in notifications {
-                        board.notified(notification.payload, at: .now)
+                    group.addTask {
+                        for try await notification in notifications {
+                            board.notified(notification.payload, at: .now)
+                        }
                     }
-                }
-                try await write(total: total, owner: owner, board: board, client: client, logger: logger)
-                let ops = try await opIDs(client, stream: stream, owner: owner, count: total, logger: logger)
-                try await board.waitCovered(stream: stream, op: ops.values.max() ?? 0, timeout: .seconds(60))
-                group.cancelAll()
-                return board.result(ops: ops, stream: stream, owner: owner)
+                    try await write(total: total, owner: owner, board: board, client: client, logger: logger)
+                    let ops = try await opIDs(client, stream: stream, owner: owner, count: total, logger: logger)
+                    try await board.waitCovered(stream: stream, op: ops.values.max() ?? 0, timeout: .seconds(60))
+                    group.cancelAll()
+                    return board.result(ops: ops, stream: stream, owner: owner)
                 }
             }
         }

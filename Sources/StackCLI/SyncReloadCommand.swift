@@ -7,7 +7,8 @@ extension SyncCommand {
     struct Reload: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply changed sync rules to the running stack: build the new stream, swap it in when caught up.",
-            discussion: HelpText.reflow("""
+            discussion: HelpText.reflow(
+                """
                 Checks the sync rules of the running stack's config file (the same compiler as stack up: every
                 error with file:line:column), then sends SIGHUP to the stack (`kill -HUP <pid>` does the same).
                 The stack re-reads the file; if the rules changed it builds a new replication stream (new slot,

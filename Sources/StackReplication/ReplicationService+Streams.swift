@@ -72,7 +72,9 @@ extension ReplicationService {
         var candidates: [SourceTable] = config.schema.syncedTables.map { SourceTable(schema: "public", name: $0.name) }
         candidates += published.sorted { $0.description < $1.description }
         for table in candidates where !result.contains(table) {
-            guard rules.tables.contains(where: { $0.matches(schema: table.schema, table: table.name) }) else { continue }
+            guard rules.tables.contains(where: { $0.matches(schema: table.schema, table: table.name) }) else {
+                continue
+            }
             guard published.contains(table) else {
                 logger.warning(
                     "table used by the sync rules is not in the publication; skipped",

@@ -163,7 +163,8 @@ private struct SupervisorState {
                 let record = try await service.storage.createStream(rulesHash: target.hash, content: target.content)
                 records[record.id] = record
                 logger.notice(
-                    machine.served == nil ? "replication stream created" : "building a replication stream for new rules",
+                    machine.served == nil
+                        ? "replication stream created" : "building a replication stream for new rules",
                     metadata: [
                         "replication.stream": "\(record.id)", "replication.slot": "\(record.slotName)",
                         "replication.serving": "\(machine.served?.id ?? 0)",

@@ -103,8 +103,11 @@ public struct ReloadStatus: Codable, Sendable, Equatable {
                     formatted: $0.description)
             }
         case .notFound, .unreadable:
-            return [Problem(file: "", line: 0, column: 0, code: error.code, message: error.description,
-                formatted: error.description)]
+            return [
+                Problem(
+                    file: "", line: 0, column: 0, code: error.code, message: error.description,
+                    formatted: error.description)
+            ]
         }
     }
 

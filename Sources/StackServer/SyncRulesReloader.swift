@@ -77,7 +77,8 @@ final class SyncRulesReloader: Service, Sendable {
                 apply(change, to: &status)
                 status.seconds = (ContinuousClock.now - started).seconds
                 logger.notice(
-                    "sync rules reload", metadata: ["sync.reload": "\(number)", "sync.reload.step": "\(status.message)"])
+                    "sync rules reload",
+                    metadata: ["sync.reload": "\(number)", "sync.reload.step": "\(status.message)"])
                 publish(status)
             }
             return

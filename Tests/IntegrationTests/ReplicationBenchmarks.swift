@@ -101,8 +101,8 @@ struct ReplicationBenchmarks {
         func ms(_ values: [Double], _ p: Double) -> String { String(format: "%.2f", BenchFigure.percentile(values, p)) }
         print(
             "BENCH lag at \(probe.rate) tx/s (achieved \(Int(result.achievedRate))): commit returned to checkpoint "
-                + "notified p50 \(ms(result.lags, 0.5)) ms, p99 \(ms(result.lags, 0.99)) ms; baseline commit round trip "
-                + "p50 \(ms(result.commits, 0.5)) ms, p99 \(ms(result.commits, 0.99)) ms")
+                + "notified p50 \(ms(result.lags, 0.5)) ms, p99 \(ms(result.lags, 0.99)) ms; baseline commit round "
+                + "trip p50 \(ms(result.commits, 0.5)) ms, p99 \(ms(result.commits, 0.99)) ms")
         // Every commit was seen in a checkpoint (a count, not a timing).
         #expect(result.lags.count == result.commits.count && !result.lags.isEmpty)
         try await harness.stop()

@@ -77,12 +77,14 @@ struct RulesSwapTests {
         let aBucket = "\(a.id)#by_owner[\"user-a\"]"
         let rulesA = try SyncRules.parse(yaml: Self.rulesA)
         let expectedA = try await stack.expectedContents(rulesA, stream: a.id)
-        _ = try await eventually { client.snapshot } until: {
+        _ = try await eventually {
+            client.snapshot
+        } until: {
             $0.buckets == [aBucket: expectedA[aBucket] ?? [:]] && $0.mismatches.isEmpty
         }
 
         // Creating the new stream's slot waits for this transaction: the build cannot finish before it commits.
-        let blocker = try await OpenTransaction.open(stack.url)
+        try await stack.block()
         try stack.writeRules(Self.rulesB)
         var reload: StackChild?
         switch trigger {
@@ -96,7 +98,9 @@ struct RulesSwapTests {
                 "reload output: \(child.out) \(child.err)")
             reload = child
         }
-        let building = try await eventually(timeout: .seconds(60)) { try await stack.streams() } until: {
+        let building = try await eventually(timeout: .seconds(60)) {
+            try await stack.streams()
+        } until: {
             $0.contains { $0.id > a.id && $0.state == "PROCESSING" }
         }
         let b = try #require(building.last).id
@@ -111,19 +115,26 @@ struct RulesSwapTests {
         #expect(try await stack.streams().first { $0.id == b }?.state == "PROCESSING")
         let duringBuild = try await stack.expectedContents(rulesA, stream: a.id)
         #expect(try await stack.bucketContents(advanced) == duringBuild)
-        _ = try await eventually { client.snapshot } until: {
+        _ = try await eventually {
+            client.snapshot
+        } until: {
             $0.buckets == [aBucket: duringBuild[aBucket] ?? [:]] && $0.mismatches.isEmpty
         }
 
-        try await blocker.commit(stack.url)
+        try await stack.unblock()
         if let reload {
             let status = await reload.wait()
             #expect(status == 0, "reload: \(reload.out) \(reload.err)")
             #expect(
-                reload.out.contains("stream \(b) serves the new rules; stream \(a.id), its slot and its bucket data are gone"),
+                reload.out.contains(
+                    "stream \(b) serves the new rules; stream \(a.id), its slot and its bucket data are gone"),
                 "\(reload.out)")
         }
-        _ = try await eventually(timeout: .seconds(120)) { try await stack.caughtUp() } until: { $0.id == b }
+        _ = try await eventually(timeout: .seconds(120)) {
+            try await stack.caughtUp()
+        } until: {
+            $0.id == b
+        }
 
         // After the swap: B serves, holds exactly what rules B say, and keeps replicating.
         try await stack.sql("INSERT INTO tags VALUES ('t3', 'user-a', 'green')")
@@ -144,11 +155,56 @@ struct RulesSwapTests {
 
         // The client connected across the swap ends with B's buckets, matching checksums and B's rows.
         let bBuckets: Set = ["\(b)#open_docs[\"user-a\"]", "\(b)#user_tags[\"user-a\"]"]
-        let final = try await eventually(timeout: .seconds(60)) { client.snapshot } until: {
+        let final = try await eventually(timeout: .seconds(60)) {
+            client.snapshot
+        } until: {
             Set($0.buckets.keys) == bBuckets && $0.opID >= served.checkpoint && $0.mismatches.isEmpty
         }
         for bucket in bBuckets { #expect(final.buckets[bucket] == expectedB[bucket] ?? [:], "\(bucket)") }
         #expect(client.layouts.first == [aBucket] && client.layouts.last == bBuckets, "\(client.layouts)")
+    }
+
+    @Test("a reload back to the served rules during a build abandons the build, even one waiting for a transaction")
+    func reloadDuringBuildReverts() async throws {
+        let stack = try await SwapStack(rules: Self.rulesA)
+        do {
+            try await revert(stack)
+        } catch {
+            await stack.cleanUp()
+            throw error
+        }
+        await stack.cleanUp()
+    }
+
+    private func revert(_ stack: SwapStack) async throws {
+        try await stack.start()
+        try await stack.sql("INSERT INTO documents VALUES ('d1', 'first', 'user-a', 'open')")
+        let a = try await stack.caughtUp()
+        try await stack.block()
+        try stack.writeRules(Self.rulesB)
+        let started = try await runStack(["sync", "reload", "--no-wait", "--json", "--config", stack.configPath])
+        #expect(started.status == 0, "\(started.err)")
+        let building = try JSONDecoder().decode(ReloadStatus.self, from: Data(started.out.utf8))
+        #expect(building.state == .building && !building.done && building.replaced == a.id, "\(started.out)")
+        let b = try #require(building.stream)
+        #expect(b > a.id)
+
+        try stack.writeRules(Self.rulesA)
+        let back = try await runStack(["sync", "reload", "--json", "--config", stack.configPath])
+        #expect(back.status == 0, "\(back.err)")
+        let reverted = try JSONDecoder().decode(ReloadStatus.self, from: Data(back.out.utf8))
+        #expect(reverted.state == .reverted && reverted.stream == a.id && reverted.replaced == b, "\(back.out)")
+
+        // The abandoned build is stopped and dropped while the transaction it waited for is still open.
+        _ = try await eventually(timeout: .seconds(60)) {
+            (try await stack.streams().map(\.id), try await stack.slots(), try await stack.storedRows(stream: b))
+        } until: { state in
+            state.0 == [a.id] && state.1 == [a.slot] && state.2 == 0
+        }
+        try await stack.unblock()
+        try await stack.sql("INSERT INTO documents VALUES ('d2', 'second', 'user-a', 'open')")
+        let after = try await stack.caughtUp()
+        #expect(after.id == a.id && after.checkpoint > a.checkpoint)
     }
 
     @Test("invalid rules are refused with their positions and unchanged rules are a no-op; the stream is untouched")
@@ -193,7 +249,9 @@ struct RulesSwapTests {
 
         // Invalid, by a plain SIGHUP: the stack checks the rules itself and keeps the running stream.
         kill(stack.pid, SIGHUP)
-        let refused = try await eventually { ReloadStatus.read(stateDir: stack.stateDir) } until: {
+        let refused = try await eventually {
+            ReloadStatus.read(stateDir: stack.stateDir)
+        } until: {
             $0?.reload == 2 && $0?.done == true
         }
         #expect(refused?.state == .invalid && refused?.problems.first?.line == 5, "\(String(describing: refused))")

@@ -23,6 +23,7 @@ final class SwapStack: @unchecked Sendable {
     let apiPort: Int
     let syncPort: Int
     private(set) var pid: pid_t = 0
+    private var blocker: OpenTransaction?
 
     var configPath: String { directory + "/stack.yaml" }
     var rulesPath: String { directory + "/rules.yaml" }
@@ -108,13 +109,39 @@ final class SwapStack: @unchecked Sendable {
         guard pid > 0 else { return }
         kill(pid, SIGTERM)
         let pid = self.pid
-        _ = try await eventually(timeout: .seconds(90)) { !ProcessRunner.isRunning(pid) } until: { $0 }
+        _ = try await eventually(timeout: .seconds(90)) {
+            !ProcessRunner.isRunning(pid)
+        } until: {
+            $0
+        }
         self.pid = 0
     }
 
-    /// Stops the child and gives the database's slots back to the shared test cluster.
+    /// Opens a transaction that holds back the creation of new slots (see `OpenTransaction`).
+    func block() async throws {
+        blocker = try await OpenTransaction.open(url)
+    }
+
+    /// Commits the transaction `block()` opened.
+    func unblock() async throws {
+        try await blocker?.commit(url)
+        blocker = nil
+    }
+
+    /// Releases the blocker, stops the child (kill -9 if it does not stop) and gives the database's slots back to
+    /// the shared test cluster.
     func cleanUp() async {
-        try? await stop()
+        try? await unblock()
+        do {
+            try await stop()
+        } catch {
+            kill(pid, SIGKILL)
+            _ = try? await eventually(timeout: .seconds(30)) { [pid] in
+                !ProcessRunner.isRunning(pid)
+            } until: {
+                $0
+            }
+        }
         try? await execute(
             url,
             """
@@ -175,7 +202,10 @@ final class SwapStack: @unchecked Sendable {
     func storedRows(stream: Int) async throws -> Int {
         var total = 0
         for table in ["bucket_data", "current_data", "bucket_parameters", "source_tables"] {
-            total += Int(try await scalar(url, "SELECT count(*)::text FROM powersync.\(table) WHERE group_id = \(stream)") ?? "") ?? -1
+            total +=
+                Int(
+                    try await scalar(url, "SELECT count(*)::text FROM powersync.\(table) WHERE group_id = \(stream)")
+                        ?? "") ?? -1
         }
         return total
     }
@@ -213,7 +243,9 @@ final class SwapStack: @unchecked Sendable {
             let documents = try await client.query(
                 "SELECT id, title, owner_id, status FROM documents", logger: testLogger)
             for try await (id, title, owner, status) in documents.decode((String, String?, String?, String?).self) {
-                add("documents", ["id": .text(id), "title": text(title), "owner_id": text(owner), "status": text(status)])
+                add(
+                    "documents",
+                    ["id": .text(id), "title": text(title), "owner_id": text(owner), "status": text(status)])
             }
             let tags = try await client.query("SELECT id, owner_id, name FROM tags", logger: testLogger)
             for try await (id, owner, name) in tags.decode((String, String?, String?).self) {
