@@ -210,7 +210,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "StackBucketsTests", dependencies: ["StackBuckets", "StackSyncRules"]),
+        .testTarget(name: "StackBucketsTests", dependencies: ["StackBuckets", "StackConfig", "StackSyncRules"]),
         .testTarget(
             name: "StackPGOutputTests", dependencies: ["StackPGOutput", "StackFuzzing"], resources: [.copy("Fixtures")]
         ),

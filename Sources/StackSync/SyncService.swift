@@ -128,7 +128,9 @@ public final class SyncService: Sendable {
                     "sync rules parameter query failed for this user",
                     metadata: ["sync.definition": "\(error.definition)", "sync.error": "\(error.message)"])
             }
-            let session = SyncSession(service: self, user: user, request: body, querier: querier, logger: logger)
+            let session = SyncSession(
+                service: self, user: user, request: body, querier: querier, rulesStream: first?.streamID,
+                logger: logger)
             if let first {
                 // Refuse before the 200 when the user's bucket count is over the limit.
                 let count = try await session.buckets(at: first).count

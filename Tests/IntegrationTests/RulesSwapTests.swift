@@ -77,9 +77,7 @@ struct RulesSwapTests {
         let aBucket = "\(a.id)#by_owner[\"user-a\"]"
         let rulesA = try SyncRules.parse(yaml: Self.rulesA)
         let expectedA = try await stack.expectedContents(rulesA, stream: a.id)
-        _ = try await eventually {
-            client.snapshot
-        } until: {
+        try await waitFor(client, "rules A's bucket") {
             $0.buckets == [aBucket: expectedA[aBucket] ?? [:]] && $0.mismatches.isEmpty
         }
 
@@ -115,9 +113,7 @@ struct RulesSwapTests {
         #expect(try await stack.streams().first { $0.id == b }?.state == "PROCESSING")
         let duringBuild = try await stack.expectedContents(rulesA, stream: a.id)
         #expect(try await stack.bucketContents(advanced) == duringBuild)
-        _ = try await eventually {
-            client.snapshot
-        } until: {
+        try await waitFor(client, "rules A's bucket updated during the build") {
             $0.buckets == [aBucket: duringBuild[aBucket] ?? [:]] && $0.mismatches.isEmpty
         }
 
@@ -125,10 +121,9 @@ struct RulesSwapTests {
         if let reload {
             let status = await reload.wait()
             #expect(status == 0, "reload: \(reload.out) \(reload.err)")
-            #expect(
-                reload.out.contains(
-                    "stream \(b) serves the new rules; stream \(a.id), its slot and its bucket data are gone"),
-                "\(reload.out)")
+            // The pipe may still hold the last lines when the process has exited.
+            let final = "stream \(b) serves the new rules; stream \(a.id), its slot and its bucket data are gone"
+            #expect(try await reload.waitForOutput { $0.contains(final) }, "\(reload.out)")
         }
         _ = try await eventually(timeout: .seconds(120)) {
             try await stack.caughtUp()
@@ -155,13 +150,23 @@ struct RulesSwapTests {
 
         // The client connected across the swap ends with B's buckets, matching checksums and B's rows.
         let bBuckets: Set = ["\(b)#open_docs[\"user-a\"]", "\(b)#user_tags[\"user-a\"]"]
-        let final = try await eventually(timeout: .seconds(60)) {
-            client.snapshot
-        } until: {
+        let final = try await waitFor(client, "rules B's buckets after the swap") {
             Set($0.buckets.keys) == bBuckets && $0.opID >= served.checkpoint && $0.mismatches.isEmpty
         }
         for bucket in bBuckets { #expect(final.buckets[bucket] == expectedB[bucket] ?? [:], "\(bucket)") }
         #expect(client.layouts.first == [aBucket] && client.layouts.last == bBuckets, "\(client.layouts)")
+    }
+
+    /// Waits until the client's state satisfies `done`; the error shows what it holds instead.
+    @discardableResult
+    private func waitFor(
+        _ client: SwapClient, _ what: String, _ done: @escaping (SwapClient.Snapshot) -> Bool
+    ) async throws -> SwapClient.Snapshot {
+        do {
+            return try await eventually(timeout: .seconds(60), { client.snapshot }, until: done)
+        } catch {
+            throw SyncTestError("\(what): not reached; the client holds \(client.snapshot), layouts \(client.layouts)")
+        }
     }
 
     @Test("a reload back to the served rules during a build abandons the build, even one waiting for a transaction")
