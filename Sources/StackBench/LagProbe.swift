@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import StackPostgres
 
 /// Replication lag under a steady write rate: single-row transactions committed at a fixed pace (not as fast as
 /// possible), each timed from its commit returning to the first `stack_checkpoints` notification whose checkpoint
@@ -11,7 +12,7 @@ public struct LagProbe: Sendable {
     /// How long the writer runs.
     public var seconds = 10.0
     /// Connections the paced commits are spread over (a slow commit does not delay the next one).
-    public var writers = 8
+    public var writers = 16
     /// A synced table with text columns `id`, `owner_id`, `title`.
     public var table: String
     /// The bucket definition that puts a row into `<definition>["<owner_id>"]`.
@@ -31,14 +32,27 @@ public struct LagProbe: Sendable {
     public struct Result: Sendable {
         /// Commit returned → checkpoint notification received, in milliseconds, one per commit.
         public var lags: [Double]
-        /// Commit round trips (INSERT sent → commit returned), in milliseconds: the baseline.
+        /// Commit round trips (COMMIT sent → returned, the WAL flush included), in milliseconds: the baseline.
         public var commits: [Double]
         /// Commits per second actually achieved.
         public var achievedRate: Double
     }
 
+    /// Runs the probe on its own connections to `url` (`writers` + the listener), so it neither waits for nor
+    /// takes connections of anyone else's pool.
+    public func run(url: DatabaseURL, logger: Logger) async throws -> Result {
+        var configuration = try url.clientConfiguration()
+        configuration.options.maximumConnections = writers + 2
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await run(client: client, logger: logger)
+        }
+    }
+
     /// Runs the writer for `seconds`, waits until every row's checkpoint arrived, and returns the timings.
-    public func run(client: PostgresClient, logger: Logger) async throws -> Result {
+    private func run(client: PostgresClient, logger: Logger) async throws -> Result {
         let total = max(1, Int((Double(rate) * seconds).rounded()))
         let owner = "lag-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let stream = try await activeStream(client, logger: logger)
@@ -62,7 +76,8 @@ public struct LagProbe: Sendable {
     }
 
     // Open-loop pacing: commit n is due at start + n/rate whatever earlier commits took, so a slow commit shows up
-    // as lag instead of lowering the rate the replicator sees.
+    // as lag instead of lowering the rate the replicator sees. An explicit COMMIT: over the extended protocol an
+    // autocommit INSERT reports completion before its implicit transaction commits, a COMMIT only after.
     private func write(total: Int, owner: String, board: LagBoard, client: PostgresClient, logger: Logger)
         async throws
     {
@@ -74,11 +89,15 @@ public struct LagProbe: Sendable {
                     while let slot = board.nextSlot() {
                         try await Task.sleep(until: start + interval * slot, clock: .continuous)
                         let id = "\(owner)-\(slot)"
-                        let sent = ContinuousClock.now
-                        try await client.query(
-                            "INSERT INTO \(unescaped: table) (id, owner_id, title) VALUES (\(id), \(owner), 'lag')",
-                            logger: logger)
-                        board.committed(slot, sent: sent, returned: .now)
+                        try await client.withConnection { connection in
+                            try await connection.query("BEGIN", logger: logger)
+                            try await connection.query(
+                                "INSERT INTO \(unescaped: table) (id, owner_id, title) VALUES (\(id), \(owner), 'lag')",
+                                logger: logger)
+                            let sent = ContinuousClock.now
+                            try await connection.query("COMMIT", logger: logger)
+                            board.committed(slot, sent: sent, returned: .now)
+                        }
                     }
                 }
             }
@@ -139,6 +158,7 @@ final class LagBoard: @unchecked Sendable {
         returned = Array(repeating: nil, count: total)
     }
 
+    /// The next commit to make (its slot in the schedule), nil once all are handed out.
     func nextSlot() -> Int? {
         lock.withLock {
             guard next < total else { return nil }
@@ -147,6 +167,7 @@ final class LagBoard: @unchecked Sendable {
         }
     }
 
+    /// Records when a COMMIT was sent and when it returned.
     func committed(_ slot: Int, sent: ContinuousClock.Instant, returned: ContinuousClock.Instant) {
         lock.withLock {
             self.sent[slot] = sent
@@ -154,6 +175,7 @@ final class LagBoard: @unchecked Sendable {
         }
     }
 
+    /// Records a `stack_checkpoints` notification (payload `{"stream", "checkpoint", …}`) as it arrived.
     func notified(_ payload: String, at: ContinuousClock.Instant) {
         guard let note = try? JSONDecoder().decode(Notified.self, from: Data(payload.utf8)),
             let op = Int64(note.checkpoint)
@@ -161,6 +183,7 @@ final class LagBoard: @unchecked Sendable {
         lock.withLock { notifications.append((note.stream, op, at)) }
     }
 
+    /// Waits until a notification of `stream` covers `op`.
     func waitCovered(stream: Int, op: Int64, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while !lock.withLock({ notifications.contains { $0.stream == stream && $0.op >= op } }) {

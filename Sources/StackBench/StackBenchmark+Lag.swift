@@ -1,11 +1,11 @@
 import Logging
-import PostgresNIO
+import StackPostgres
 
 extension StackBenchmark {
     /// Replication lag under a steady load: single-row commits paced at `--lag-rate` per second for
     /// `--lag-seconds`, each timed from commit returned to the checkpoint notification covering it.
     static func lag(
-        _ options: BenchOptions, db: PostgresClient, progress: @escaping @Sendable (String) -> Void
+        _ options: BenchOptions, url: DatabaseURL, progress: @escaping @Sendable (String) -> Void
     ) async throws -> [BenchFigure] {
         var logger = Logger(label: "stack.bench")
         logger.logLevel = .critical
@@ -22,7 +22,7 @@ extension StackBenchmark {
             var probe = LagProbe(table: "bench_docs", definition: "by_user")
             probe.rate = rate
             probe.seconds = Double(options.lagSeconds)
-            let result = try await probe.run(client: db, logger: logger)
+            let result = try await probe.run(url: url, logger: logger)
             guard !result.lags.isEmpty else { throw BenchError("the lag probe timed no commit") }
             p50.append(BenchFigure.percentile(result.lags, 0.5))
             p99.append(BenchFigure.percentile(result.lags, 0.99))
@@ -33,15 +33,15 @@ extension StackBenchmark {
         return [
             BenchFigure(
                 "lag_p50_ms", "lag at \(rate) tx/s: commit returned to checkpoint notified, p50", p50, unit: "ms",
-                baseline: "the commit's own round trip, p50", baselineValue: BenchFigure.median(commitP50)),
+                baseline: "its own COMMIT round trip, p50", baselineValue: BenchFigure.median(commitP50)),
             BenchFigure(
                 "lag_p99_ms", "lag at \(rate) tx/s: commit returned to checkpoint notified, p99", p99, unit: "ms",
-                baseline: "the commit's own round trip, p99", baselineValue: BenchFigure.median(commitP99)),
+                baseline: "its own COMMIT round trip, p99", baselineValue: BenchFigure.median(commitP99)),
             BenchFigure("lag_rate_tx_per_s", "lag: commits per second achieved (target \(rate))", rates, unit: "tx/s"),
             BenchFigure(
-                "baseline_commit_p50_ms", "baseline: single-row commit round trip, p50", commitP50, unit: "ms"),
+                "baseline_commit_p50_ms", "baseline: COMMIT of a single-row transaction, p50", commitP50, unit: "ms"),
             BenchFigure(
-                "baseline_commit_p99_ms", "baseline: single-row commit round trip, p99", commitP99, unit: "ms"),
+                "baseline_commit_p99_ms", "baseline: COMMIT of a single-row transaction, p99", commitP99, unit: "ms"),
         ]
     }
 }

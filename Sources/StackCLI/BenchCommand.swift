@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
             rows); end-to-end latency from an insert on device A to its apply on device B; fan-out latency from commit
             to line received at --clients clients of one user; replication lag under a steady load: single-row
             commits paced at --lag-rate per second for --lag-seconds, each from commit returned to the checkpoint
-            notification covering it (p50/p99, vs the commit's own round trip, with the rate achieved). Every figure
+            notification covering it (p50/p99, vs the COMMIT's own round trip, with the rate achieved). Every figure
             runs --runs times: the table shows the median and the range. --kill-loop N adds N rounds of kill -9
             during a write burst, each checked for every committed row in its bucket exactly once. Build with `swift
             build -c release` first: a debug build measures the compiler, not the stack.

@@ -141,9 +141,13 @@ extension SyncCommand {
 
 /// `--json` output when the reload failed before or while the stack answered.
 struct ReloadFailure: Encodable {
+    /// `not_running`, `invalid`, `refused`, `abandoned`, `no_answer` or `timeout`.
     var state: String
+    /// Always true: nothing more will happen.
     var done = true
+    /// What is wrong, with its code.
     var message: String
+    /// Problems with their positions (`invalid`).
     var problems: [ReloadStatus.Problem]
     /// The stack's last status for this reload, if any.
     var last: ReloadStatus?

@@ -97,7 +97,7 @@ struct ReplicationBenchmarks {
         probe.rate = Int(environment["STACK_BENCH_LAG_RATE"] ?? "") ?? 1000
         probe.seconds = Double(environment["STACK_BENCH_LAG_SECONDS"] ?? "") ?? 10
         probe.storageSchema = harness.config.sync.storageSchema
-        let result = try await probe.run(client: harness.client, logger: harness.logger)
+        let result = try await probe.run(url: harness.database.databaseURL, logger: harness.logger)
         func ms(_ values: [Double], _ p: Double) -> String { String(format: "%.2f", BenchFigure.percentile(values, p)) }
         print(
             "BENCH lag at \(probe.rate) tx/s (achieved \(Int(result.achievedRate))): commit returned to checkpoint "

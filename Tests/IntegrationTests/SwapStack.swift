@@ -11,26 +11,42 @@ import StackTesting
 final class SwapStack: @unchecked Sendable {
     /// One replication stream row.
     struct Stream: Equatable {
+        /// Stream id.
         var id: Int
+        /// PROCESSING, ACTIVE or STOP.
         var state: String
+        /// Its slot.
         var slot: String
+        /// Its checkpoint's op id (0 before the first).
         var checkpoint: Int64
+        /// Its checkpoint's LSN ("" before the first).
         var lsn: String
     }
 
+    /// The test database (also the bucket storage).
     let database: TestDatabase
+    /// Config, rules, state directory and log.
     let directory: String
+    /// `api.listen` port (the same across restarts).
     let apiPort: Int
+    /// `sync.listen` port (the same across restarts).
     let syncPort: Int
+    /// The running child, 0 when stopped.
     private(set) var pid: pid_t = 0
     private var blocker: OpenTransaction?
 
+    /// The config file.
     var configPath: String { directory + "/stack.yaml" }
+    /// The sync rules file the config points at.
     var rulesPath: String { directory + "/rules.yaml" }
+    /// `state_dir`.
     var stateDir: String { directory + "/state" }
+    /// The sync service's base URL.
     var syncURL: String { "http://127.0.0.1:\(syncPort)" }
+    /// The database URL.
     var url: DatabaseURL { database.databaseURL }
 
+    /// Makes a database and writes the config with `rules`; `start()` runs it.
     init(rules: String) async throws {
         database = try await TestPostgres.shared().makeDatabase(prefix: "swap")
         directory = NSTemporaryDirectory() + "stack-swap-\(UUID().uuidString.prefix(8))"
@@ -297,8 +313,11 @@ final class OpenTransaction: @unchecked Sendable {
 final class SwapClient: @unchecked Sendable {
     /// The client's state after a `checkpoint_complete`.
     struct Snapshot {
+        /// The checkpoint completed.
         var opID: Int64 = 0
+        /// Rows (id → data) of every bucket of the checkpoint.
         var buckets: [String: [String: String]] = [:]
+        /// Buckets whose checksum did not match.
         var mismatches: [String] = []
     }
 
@@ -306,9 +325,12 @@ final class SwapClient: @unchecked Sendable {
     private var model = ClientModel()
     private var latest = Snapshot()
     private var seenLayouts: [Set<String>] = []
+    /// Where it connects.
     let syncURL: String
+    /// Its JWT.
     let token: String
 
+    /// A client of `syncURL`; `run()` syncs.
     init(syncURL: String, token: String) {
         self.syncURL = syncURL
         self.token = token
