@@ -45,6 +45,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -211,7 +212,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "StackBucketsTests", dependencies: ["StackBuckets", "StackSyncRules"]),
+        .testTarget(name: "StackBucketsTests", dependencies: ["StackBuckets", "StackConfig", "StackSyncRules"]),
         .testTarget(
             name: "StackPGOutputTests", dependencies: ["StackPGOutput", "StackFuzzing"], resources: [.copy("Fixtures")]
         ),
@@ -226,6 +227,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "StackReplicationTests", dependencies: ["StackReplication", "StackBuckets"]),
         .testTarget(
             name: "StackReplicationConnectionTests",
             dependencies: ["StackPostgres", "StackPGOutput", "StackTesting", "CLibPQ"]
@@ -240,7 +242,7 @@ let package = Package(
             dependencies: [
                 "StackCLI", "StackConfig", "StackCore", "StackDoctor", "StackPostgres", "StackServer", "StackTesting",
                 "StackAuth", "StackUpload", "StackBuckets", "StackPGOutput", "StackReplication", "StackSyncRules",
-                "StackSync", "StackProtocol", "StackSeed", "StackClient", "StackFuzzing",
+                "StackSync", "StackProtocol", "StackSeed", "StackClient", "StackFuzzing", "StackBench",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -20,6 +20,10 @@ public struct BenchOptions: Sendable, Encodable {
     public var runs = 3
     /// `kill -9` rounds of the kill loop (0: off).
     public var killLoop = 0
+    /// Single-row commits per second in the lag figure.
+    public var lagRate = 1000
+    /// Seconds the lag figure writes per run.
+    public var lagSeconds = 10
     /// Where the bench stack and its Postgres live.
     public var directory: String
 
@@ -38,6 +42,8 @@ public struct BenchOptions: Sendable, Encodable {
         options.fanoutCommits = 5
         options.uploadTransactions = 1
         options.edits = 10
+        options.lagRate = 200
+        options.lagSeconds = 2
         options.runs = 2
         return options
     }
@@ -89,7 +95,7 @@ public struct BenchFigure: Sendable, Encodable {
     }
 
     /// The `p` quantile of `values` (nearest rank).
-    static func percentile(_ values: [Double], _ p: Double) -> Double {
+    public static func percentile(_ values: [Double], _ p: Double) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((Double(sorted.count) * p).rounded(.up)) - 1

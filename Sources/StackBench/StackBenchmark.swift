@@ -49,6 +49,7 @@ public enum StackBenchmark {
                 figures += try await upload(options, stack: stack, db: db, http: http, progress: progress)
                 figures += try await endToEnd(options, stack: stack, progress: progress)
                 figures += try await fanout(options, stack: stack, db: db, http: http, progress: progress)
+                figures += try await lag(options, url: url, progress: progress)
                 let after = try ProcessSample.take(pid: stack.endpoints.pid)
                 figures.append(
                     BenchFigure(

@@ -27,9 +27,13 @@ public final class CheckpointNotifier: @unchecked Sendable {
         return stream
     }
 
-    /// Publishes a checkpoint to every subscriber (ignored if not newer than the current one of the same stream).
+    /// Publishes a checkpoint to every subscriber (ignored if not newer than the current one of the same stream, or
+    /// if it belongs to an older stream).
     public func publish(_ checkpoint: Checkpoint) {
         let targets: [AsyncStream<Checkpoint>.Continuation] = lock.withLock {
+            // Stream ids only grow and a stream serves only after the older ones stopped: a commit the replaced
+            // stream finishes after the swap must not switch clients back to it.
+            if let latest, latest.streamID > checkpoint.streamID { return [] }
             if let latest, latest.streamID == checkpoint.streamID, latest.opID >= checkpoint.opID,
                 latest.lsn >= checkpoint.lsn
             {

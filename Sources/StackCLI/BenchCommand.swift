@@ -15,10 +15,12 @@ struct BenchCommand: AsyncParsableCommand {
             transaction (vs INSERT into an unreplicated table); initial sync of --rows rows to one client (vs COPY … TO
             STDOUT of the same rows); upload of client transactions of 1,000 PUTs (vs a multi-row INSERT of the same
             rows); end-to-end latency from an insert on device A to its apply on device B; fan-out latency from commit
-            to line received at --clients clients of one user. Every figure runs --runs times: the table shows the
-            median and the range. --kill-loop N adds N rounds of kill -9 during a write burst, each checked for every
-            committed row in its bucket exactly once. Build with `swift build -c release` first: a debug build
-            measures the compiler, not the stack.
+            to line received at --clients clients of one user; replication lag under a steady load: single-row
+            commits paced at --lag-rate per second for --lag-seconds, each from commit returned to the checkpoint
+            notification covering it (p50/p99, vs the COMMIT's own round trip, with the rate achieved). Every figure
+            runs --runs times: the table shows the median and the range. --kill-loop N adds N rounds of kill -9
+            during a write burst, each checked for every committed row in its bucket exactly once. Build with `swift
+            build -c release` first: a debug build measures the compiler, not the stack.
             """))
 
     @OptionGroup var global: GlobalOptions
@@ -28,6 +30,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Commits timed per run in the fan-out figure.") var commits: Int?
     @Option(help: "Client transactions of 1,000 PUTs per run in the upload figure.") var uploads: Int?
     @Option(help: "Edits timed per run in the end-to-end latency figure.") var edits: Int?
+    @Option(name: .customLong("lag-rate"), help: "Single-row commits per second in the lag figure (default 1000).")
+    var lagRate: Int?
+    @Option(name: .customLong("lag-seconds"), help: "Seconds of paced commits per run in the lag figure (default 10).")
+    var lagSeconds: Int?
     @Option(name: [.customLong("runs"), .customLong("repeat")], help: "Repetitions of every figure (default 3).")
     var runs: Int?
     @Option(name: .customLong("kill-loop"), help: "Rounds of kill -9 during a write burst (default 0: off).")
@@ -37,11 +43,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print the figures as JSON.") var json = false
 
     func validate() throws {
-        let sizes = [rows, streams, clients, commits, uploads, edits, runs].compactMap { $0 }
+        let sizes = [rows, streams, clients, commits, uploads, edits, runs, lagRate, lagSeconds].compactMap { $0 }
         guard sizes.allSatisfy({ $0 > 0 }), killLoop >= 0 else {
             throw ValidationError(
-                "--rows, --streams, --clients, --commits, --uploads, --edits and --runs must be positive; "
-                    + "--kill-loop must not be negative")
+                "--rows, --streams, --clients, --commits, --uploads, --edits, --runs, --lag-rate and --lag-seconds "
+                    + "must be positive; --kill-loop must not be negative")
         }
     }
 
@@ -57,6 +63,8 @@ struct BenchCommand: AsyncParsableCommand {
         if let uploads { options.uploadTransactions = uploads }
         if let edits { options.edits = edits }
         if let runs { options.runs = runs }
+        if let lagRate { options.lagRate = lagRate }
+        if let lagSeconds { options.lagSeconds = lagSeconds }
         options.killLoop = killLoop
         let quiet = json
         let figures = try await StackBenchmark.run(options) { line in

@@ -10,8 +10,8 @@ import StackServer
 /// `stack sync`: maintenance of the bucket storage.
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sync", abstract: "Maintain the bucket storage (compact, rebuild).",
-        subcommands: [Compact.self, Rebuild.self])
+        commandName: "sync", abstract: "Maintain the bucket storage (reload rules, compact, rebuild).",
+        subcommands: [Reload.self, Compact.self, Rebuild.self])
 
     /// `stack sync compact`.
     struct Compact: AsyncParsableCommand {

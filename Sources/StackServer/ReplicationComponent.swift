@@ -8,11 +8,14 @@ struct ReplicationComponent: StackComponent {
     let context: StackContext
     /// The bucket storage the sync endpoint reads (shares the notifier the replicator wakes).
     let storage: BucketStorage
+    /// Takes sync-rules changes (`stack sync reload`); nil when there are no rules, so nothing replicates.
+    let control: ReplicationControl?
 
     init(context: StackContext) {
         self.context = context
         self.storage = BucketStorage(
             client: context.client, schema: context.config.sync.storageSchema, logger: context.logger)
+        self.control = context.config.syncRules == nil ? nil : ReplicationControl()
     }
 
     var migrations: [MigrationSet] {
@@ -32,7 +35,7 @@ struct ReplicationComponent: StackComponent {
                         await gate.markReady("replication", detail: "\(checkpoint.opID)")
                     }
                 },
-                onFailure: { reason in await gate.markFailed("replication", reason: reason) },
+                onFailure: { reason in await gate.markFailed("replication", reason: reason) }, control: control,
                 logger: context.logger)
         ] + compaction
     }

@@ -94,6 +94,12 @@ public final class StackApplication: Sendable {
                 },
                 dependencies: httpDependencies, gate: gate, logger: logger),
         ]
+        if handleSignals {
+            let control = liveComponents.lazy.compactMap { ($0 as? ReplicationComponent)?.control }.first
+            services.append(
+                SyncRulesReloader(
+                    configFile: config.file, stateDir: config.stateDir, control: control, logger: logger))
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map {

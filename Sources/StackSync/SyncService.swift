@@ -19,6 +19,7 @@ public final class SyncService: Sendable {
     let limits: SyncLimits
     let logger: Logger
     let cache: ChecksumCache
+    let streamRules = StreamRulesCache()
     let now: @Sendable () -> Date
     private let connections = Mutex(0)
     /// Counters for `GET /metrics`.
@@ -115,13 +116,21 @@ public final class SyncService: Sendable {
         do {
             let first: StackBuckets.Checkpoint? =
                 if let current = storage.notifier.current { current } else { try await storage.latestCheckpoint() }
-            let querier = rules.querier(for: parameters, streamID: first.map { String($0.streamID) })
+            // The served stream's own rules: after a rules change the config's are not served until their stream
+            // has caught up.
+            var served = rules
+            if let first, let stored = try await streamRules.rules(stream: first.streamID, storage: storage) {
+                served = stored
+            }
+            let querier = served.querier(for: parameters, streamID: first.map { String($0.streamID) })
             for error in querier.errors {
                 logger.warning(
                     "sync rules parameter query failed for this user",
                     metadata: ["sync.definition": "\(error.definition)", "sync.error": "\(error.message)"])
             }
-            let session = SyncSession(service: self, user: user, request: body, querier: querier, logger: logger)
+            let session = SyncSession(
+                service: self, user: user, request: body, querier: querier, rulesStream: first?.streamID,
+                logger: logger)
             if let first {
                 // Refuse before the 200 when the user's bucket count is over the limit.
                 let count = try await session.buckets(at: first).count

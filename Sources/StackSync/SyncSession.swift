@@ -15,14 +15,20 @@ final class SyncSession: Sendable {
     let user: SyncUser
     let request: StreamingSyncRequest
     let querier: BucketQuerier
+    /// The stream whose rules and bucket-name prefix the querier uses (nil: no checkpoint existed yet).
+    let rulesStream: Int?
     let events = SessionEvents()
     let logger: Logger
 
-    init(service: SyncService, user: SyncUser, request: StreamingSyncRequest, querier: BucketQuerier, logger: Logger) {
+    init(
+        service: SyncService, user: SyncUser, request: StreamingSyncRequest, querier: BucketQuerier, rulesStream: Int?,
+        logger: Logger
+    ) {
         self.service = service
         self.user = user
         self.request = request
         self.querier = querier
+        self.rulesStream = rulesStream
         self.logger = logger
     }
 
@@ -62,7 +68,6 @@ final class SyncSession: Sendable {
     private func stream(into output: inout LineOutput, writer: inout any ResponseBodyWriter) async throws {
         var state = BucketChecksumState()
         var positions = request.positions.mapValues(\.value)
-        var streamID: Int?
         while let event = await events.next() {
             let remaining = secondsUntilExpiry()
             if remaining <= 0 {
@@ -74,11 +79,12 @@ final class SyncSession: Sendable {
                 output.append(.tokenExpiresIn(remaining))
                 try await output.flush(to: &writer)
             case .checkpoint(let checkpoint):
-                if let streamID, checkpoint.streamID != streamID {
+                // Another stream serves (rules swapped, or the first checkpoint after startup): its bucket names
+                // and rules differ from this session's, and a reconnect picks them up.
+                if checkpoint.streamID != rulesStream {
                     logger.info("sync rules changed; ending the stream so the client reconnects")
                     return
                 }
-                streamID = checkpoint.streamID
                 try await send(checkpoint, state: &state, positions: &positions, output: &output, writer: &writer)
                 try await output.flush(to: &writer)
             }

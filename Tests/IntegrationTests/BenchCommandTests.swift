@@ -14,12 +14,13 @@ struct BenchCommandTests {
         "upload_rows_per_s", "baseline_multirow_insert_rows_per_s",
         "e2e_p50_ms", "e2e_p99_ms", "fanout_p50_ms", "fanout_p99_ms", "rss_after_mib",
         "kill_loop_passes", "kill_loop_recovery_s",
+        "lag_p50_ms", "lag_p99_ms", "lag_rate_tx_per_s", "baseline_commit_p50_ms", "baseline_commit_p99_ms",
     ]
 
     /// Figures compared with a same-run baseline.
     static let ratioIDs: Set<String> = [
         "snapshot_rows_per_s", "client_apply_rows_per_s", "replication_rows_per_s", "initial_sync_ops_per_s",
-        "upload_rows_per_s",
+        "upload_rows_per_s", "lag_p50_ms", "lag_p99_ms",
     ]
 
     @Test("--quick --json --kill-loop 1 runs every figure and prints valid JSON with each one, spread and ratio")
@@ -55,7 +56,10 @@ struct BenchCommandTests {
             #expect(ratio.map { $0 > 0 && $0.isFinite } == true, "\(id) ratio \(String(describing: ratio))")
         }
         // Spread over --runs: the repeated figures carry one sample per run.
-        for id in ["startup_s", "upload_rows_per_s", "snapshot_rows_per_s", "client_apply_rows_per_s", "e2e_p99_ms"] {
+        for id in [
+            "startup_s", "upload_rows_per_s", "snapshot_rows_per_s", "client_apply_rows_per_s", "e2e_p99_ms",
+            "lag_p99_ms", "lag_rate_tx_per_s",
+        ] {
             #expect(byID[id]?["samples"] as? Int == 2, "\(id)")
         }
         #expect(

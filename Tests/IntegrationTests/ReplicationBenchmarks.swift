@@ -1,11 +1,13 @@
 import Foundation
 import PostgresNIO
+import StackBench
 import StackBuckets
 import Testing
 
 /// Throughput measurements (printed, not asserted). Run with
 /// `STACK_BENCH=1 swift test -c release --filter ReplicationBenchmarks`; sizes via STACK_BENCH_ROWS (100000) and
-/// STACK_BENCH_SNAPSHOT_ROWS (1000000).
+/// STACK_BENCH_SNAPSHOT_ROWS (1000000); the lag figure's rate and duration via STACK_BENCH_LAG_RATE (1000) and
+/// STACK_BENCH_LAG_SECONDS (10).
 @Suite("replication benchmarks", .serialized, .enabled(if: ProcessInfo.processInfo.environment["STACK_BENCH"] != nil))
 struct ReplicationBenchmarks {
     let rows = Int(ProcessInfo.processInfo.environment["STACK_BENCH_ROWS"] ?? "") ?? 100_000
@@ -83,6 +85,26 @@ struct ReplicationBenchmarks {
         harness.start()
         let elapsed = try await clock.measure { _ = try await harness.waitForCatchUp(timeout: .seconds(1800)) }
         report("initial snapshot to first checkpoint", snapshotRows, elapsed)
+        try await harness.stop()
+    }
+
+    @Test func lagUnderSteadyLoad() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let harness = try await ReplicationHarness(prefix: "benchlag")
+        harness.start()
+        _ = try await harness.waitForCatchUp()
+        var probe = LagProbe(table: "documents", definition: "user_data")
+        probe.rate = Int(environment["STACK_BENCH_LAG_RATE"] ?? "") ?? 1000
+        probe.seconds = Double(environment["STACK_BENCH_LAG_SECONDS"] ?? "") ?? 10
+        probe.storageSchema = harness.config.sync.storageSchema
+        let result = try await probe.run(url: harness.database.databaseURL, logger: harness.logger)
+        func ms(_ values: [Double], _ p: Double) -> String { String(format: "%.2f", BenchFigure.percentile(values, p)) }
+        print(
+            "BENCH lag at \(probe.rate) tx/s (achieved \(Int(result.achievedRate))): commit returned to checkpoint "
+                + "notified p50 \(ms(result.lags, 0.5)) ms, p99 \(ms(result.lags, 0.99)) ms; baseline commit round "
+                + "trip p50 \(ms(result.commits, 0.5)) ms, p99 \(ms(result.commits, 0.99)) ms")
+        // Every commit was seen in a checkpoint (a count, not a timing).
+        #expect(result.lags.count == result.commits.count && !result.lags.isEmpty)
         try await harness.stop()
     }
 }

@@ -85,12 +85,18 @@ import Yams
     @Test func benchRefusesNonPositiveSizes() {
         #expect(throws: (any Error).self) { try BenchCommand.parse(["--rows", "0"]) }
         #expect(throws: (any Error).self) { try BenchCommand.parse(["--repeat", "-1"]) }
-        for option in ["--uploads", "--edits", "--runs", "--clients", "--commits"] {
+        for option in ["--uploads", "--edits", "--runs", "--clients", "--commits", "--lag-rate", "--lag-seconds"] {
             #expect(throws: (any Error).self, "\(option) 0") { try BenchCommand.parse([option, "0"]) }
         }
         #expect(throws: (any Error).self) { try BenchCommand.parse(["--kill-loop", "-1"]) }
         #expect((try? BenchCommand.parse(["--kill-loop", "0", "--uploads", "30"])) != nil)
         #expect(throws: (any Error).self) { try ExportCommand.PowerSync.parse([]) }  // --out is required
         #expect((try? BenchCommand.parse(["--rows", "10", "--streams", "5"])) != nil)
+        #expect((try? BenchCommand.parse(["--lag-rate", "500", "--lag-seconds", "3"]))?.lagRate == 500)
+    }
+
+    @Test func syncReloadRefusesANonPositiveTimeout() {
+        #expect(throws: (any Error).self) { try SyncCommand.Reload.parse(["--timeout", "0"]) }
+        #expect((try? SyncCommand.Reload.parse(["--json", "--no-wait", "--timeout", "60"]))?.noWait == true)
     }
 }

@@ -39,6 +39,42 @@ import Testing
         try session.execute("SELECT pg_drop_replication_slot('\(slot)')")
     }
 
+    @Test func cancellingASlotCreationThatWaitsForATransactionEndsIt() async throws {
+        let (database, session, slot) = try await prepare("cancel")
+        // A transaction with an xid: a new logical slot cannot reach a consistent point until it ends.
+        let blocker = try SQLSession(url: database.url)
+        try blocker.execute("BEGIN; SELECT pg_current_xact_id()")
+        let connection = try await LibPQReplicationConnection.connect(url: database.url, logger: logger)
+        let ended = Box()
+        let creation = Task {
+            do {
+                _ = try await connection.createSlot(slot)
+            } catch {
+                ended.set("\(error)")
+            }
+        }
+        let waiting = """
+            SELECT count(*)::text FROM pg_stat_activity WHERE backend_type = 'walsender'
+              AND wait_event_type = 'Lock' AND datname = current_database()
+            """
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try session.value(waiting) != "1", ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try session.value(waiting) == "1", "the slot creation never waited for the transaction")
+        creation.cancel()
+        while ended.value == nil, ContinuousClock.now < deadline + .seconds(60) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // Ended while the transaction is still open: the cancel reached the server.
+        #expect(ended.value?.contains("cancel") == true, "\(String(describing: ended.value))")
+        try blocker.execute("COMMIT")
+        _ = await creation.result
+        await connection.stop()
+        let left = try session.value("SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = '\(slot)'")
+        #expect(left == "0", "the cancelled creation left its slot behind")
+    }
+
     @Test func terminatedWalsenderEndsTheStreamWithATypedError() async throws {
         let (database, session, slot) = try await prepare("kill")
         let connection = try await LibPQReplicationConnection.connect(url: database.url, logger: logger)
@@ -105,4 +141,14 @@ import Testing
         await connection.stop()
         try session.execute("SELECT pg_drop_replication_slot('\(slot)')")
     }
+}
+
+/// A value set once from another task.
+private final class Box: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: String?
+
+    var value: String? { lock.withLock { stored } }
+
+    func set(_ value: String) { lock.withLock { stored = value } }
 }

@@ -27,6 +27,9 @@ final class ReplicationWorker: @unchecked Sendable {
     private var confirmed = LSN.zero
     private var connection: OpaquePointer?
     private var streaming = false
+    /// `PGcancel` of the connection: interrupts a command from another thread.
+    private var cancelHandle: OpaquePointer?
+    private var jobRunning = false
 
     /// Creates the worker; `start()` launches its thread.
     init(logger: Logger) {
@@ -52,8 +55,19 @@ final class ReplicationWorker: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the replication thread with the open connection.
+    /// Runs `body` on the replication thread with the open connection; cancelling the task cancels the command on
+    /// the server (`PQcancel`), so a command that waits (slot creation behind a long transaction) ends promptly.
     func perform<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        try await withTaskCancellationHandler {
+            try await enqueueAndWait(body)
+        } onCancel: {
+            cancelCommand()
+        }
+    }
+
+    private func enqueueAndWait<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws
+        -> T
+    {
         try await withCheckedThrowingContinuation { continuation in
             let enqueued = enqueue { connection in
                 continuation.resume(
@@ -72,6 +86,9 @@ final class ReplicationWorker: @unchecked Sendable {
     func enqueueStreaming(buffer: ReplicationEventBuffer) {
         let enqueued = enqueue { [self] connection in
             guard let connection else { return buffer.finish(.notUsable("not connected")) }
+            condition.lock()
+            streaming = true
+            condition.unlock()
             stream(connection, buffer)
         }
         if !enqueued {
@@ -91,6 +108,18 @@ final class ReplicationWorker: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return confirmed
+    }
+
+    /// Asks the server to cancel the command a job is running (not the streaming loop: `stop()` ends that).
+    func cancelCommand() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard jobRunning, !streaming, let cancelHandle else { return }
+        var message = [CChar](repeating: 0, count: 256)
+        if PQcancel(cancelHandle, &message, Int32(message.count)) == 0 {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            logger.debug("could not cancel a replication command", metadata: ["error": "\(text)"])
+        }
     }
 
     /// Asks the thread to stop without waiting.
@@ -148,9 +177,17 @@ final class ReplicationWorker: @unchecked Sendable {
                 break
             }
             let job = jobs.removeFirst()
+            jobRunning = true
             condition.unlock()
             job(connection)
+            condition.lock()
+            jobRunning = false
+            condition.unlock()
         }
+        condition.lock()
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+        cancelHandle = nil
+        condition.unlock()
         if let connection {
             PQfinish(connection)
             self.connection = nil
@@ -181,6 +218,9 @@ final class ReplicationWorker: @unchecked Sendable {
             throw ReplicationConnectionError.connectFailed(message)
         }
         self.connection = connection
+        condition.lock()
+        cancelHandle = PQgetCancel(connection)
+        condition.unlock()
     }
 
     private func stream(_ connection: OpaquePointer, _ buffer: ReplicationEventBuffer) {
