@@ -38,13 +38,13 @@ extension AuthStore {
     }
 
     /// Inserts `make()` unless a live key (no `expiresAt`, or one in the future) exists; true when it inserted.
-    public func insertKeyIfNoLiveKey(now: Date, make: @Sendable () throws -> JWKSRow) async throws -> Bool {
+    public func insertKeyIfNoLiveKey(now: Date, make: @Sendable () async throws -> JWKSRow) async throws -> Bool {
         try await client.transaction(logger: logger) { connection in
             try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(\(Self.keyLockID))", logger: logger)
             let live = try await connection.queryIfOpen(
                 #"SELECT 1 FROM "jwks" WHERE "expiresAt" IS NULL OR "expiresAt" > \#(now) LIMIT 1"#, logger: logger)
             for try await _ in live { return false }
-            try await insert(try make(), on: connection)
+            try await insert(try await make(), on: connection)
             return true
         }
     }

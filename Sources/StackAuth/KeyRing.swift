@@ -53,7 +53,7 @@ public actor KeyRing {
         if Self.signingRow(in: rows, now: now) == nil {
             let encryption = self.encryption
             let created = try await store.insertKeyIfNoLiveKey(now: now) {
-                try SigningKey.generate(createdAt: now.wholeMilliseconds).row(encryption: encryption)
+                try await SigningKey.generateOffPool(createdAt: now.wholeMilliseconds).row(encryption: encryption)
             }
             if created { logger.notice("created a signing key", metadata: ["auth.keys": "\(rows.count + 1)"]) }
             rows = try await store.loadKeys()
@@ -80,7 +80,8 @@ public actor KeyRing {
     private func decrypt(_ rows: [JWKSRow]) throws -> [SigningKey] {
         var keys: [SigningKey] = []
         for row in rows where Self.isRS256(row) {
-            let result = Result { () throws(AuthError) -> SigningKey in try SigningKey(row: row, encryption: encryption) }
+            let result = Result { () throws(AuthError) -> SigningKey in try SigningKey(row: row, encryption: encryption)
+            }
             switch result {
             case .success(let key):
                 keys.append(key)
@@ -129,7 +130,7 @@ extension KeyRing {
         // BetterAuth publishes a key until `expiresAt` + its grace period, and signs with the newest live key; so a
         // key that must stay published for `grace` more seconds gets expiresAt = now + grace - gracePeriod.
         let retiredExpiresAt = now.addingTimeInterval(TimeInterval(grace - gracePeriod)).wholeMilliseconds
-        let key = try SigningKey.generate(createdAt: now.wholeMilliseconds)
+        let key = try await SigningKey.generateOffPool(createdAt: now.wholeMilliseconds)
         let retired = try await store.rotate(
             to: key.row(encryption: encryption), retiredExpiresAt: retiredExpiresAt, now: now)
         try await reload(now: now)

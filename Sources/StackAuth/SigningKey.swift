@@ -1,5 +1,6 @@
 import CryptoExtras
 import JWTKit
+import NIOPosix
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -41,6 +42,14 @@ public struct SigningKey: Sendable {
         } catch {
             throw .unsupportedSigningKey("RSA key generation failed: \(error)")
         }
+    }
+
+    /// `generate` on a NIO thread pool: a key takes tens of milliseconds of CPU in a release build and seconds in a
+    /// debug one, too long to hold a thread of the concurrency pool that serves requests.
+    public static func generateOffPool(createdAt: Date = Date(), threadPool: NIOThreadPool = .singleton) async throws
+        -> SigningKey
+    {
+        try await threadPool.runIfActive { try generate(createdAt: createdAt) }
     }
 
     /// Loads a `jwks` row written by BetterAuth (alg RS256) or by `row(encryption:)`.

@@ -33,8 +33,16 @@ struct ClientDevice {
         try ClientDatabase(path: path, schema: config.schema)
     }
 
-    /// The connector to the configured backend.
-    var connector: StackConnector { StackConnector(apiBaseURL: apiBaseURL) }
+    /// The connector to the configured backend. `STACK_CLIENT_REQUEST_TIMEOUT` (seconds, default 30) sets how long
+    /// one request may take, for a backend on a slow or very busy machine.
+    var connector: StackConnector {
+        var connector = StackConnector(apiBaseURL: apiBaseURL)
+        let environment = ProcessInfo.processInfo.environment
+        if let seconds = environment["STACK_CLIENT_REQUEST_TIMEOUT"].flatMap(Int64.init), seconds > 0 {
+            connector.requestTimeout = .seconds(seconds)
+        }
+        return connector
+    }
 
     /// The table of the config schema called `name`, or an error listing the known tables.
     func table(_ name: String) throws -> TableSchema {

@@ -28,6 +28,11 @@ public enum HTTPTestClient {
         }
     }
 
+    /// How long one request may take. Generous on purpose: every test stack of the process shares one two-thread
+    /// pool for scrypt and key generation, and with the whole suite running in parallel on two cores a sign-up can
+    /// wait in that queue for tens of seconds (a lone stack answers in well under a second).
+    public static let timeout: Duration = .seconds(120)
+
     /// Sends one request and collects the whole response (up to 16 MiB).
     public static func send(
         _ method: String, _ url: String, headers: [(String, String)] = [], body: Data? = nil
@@ -36,7 +41,8 @@ public enum HTTPTestClient {
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(
+            request, timeout: .seconds(Int64(timeout.components.seconds)))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return Response(
             status: Int(response.status.code), headers: response.headers.map { ($0.name.lowercased(), $0.value) },

@@ -11,7 +11,9 @@ let stackBinary: String = {
 
 /// Runs `stack` with arguments off the cooperative pool (a blocked pool thread would starve in-process stacks of
 /// parallel tests); returns exit status, stdout and stderr.
-func runStack(_ arguments: [String], timeout: TimeInterval = 120) async throws -> (status: Int32, out: String, err: String) {
+func runStack(_ arguments: [String], timeout: TimeInterval = 120) async throws -> (
+    status: Int32, out: String, err: String
+) {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
             continuation.resume(with: Result { try runStackBlocking(arguments, timeout: timeout) })
@@ -19,7 +21,8 @@ func runStack(_ arguments: [String], timeout: TimeInterval = 120) async throws -
     }
 }
 
-func runStackBlocking(_ arguments: [String], timeout: TimeInterval) throws -> (status: Int32, out: String, err: String) {
+func runStackBlocking(_ arguments: [String], timeout: TimeInterval) throws -> (status: Int32, out: String, err: String)
+{
     let directory = NSTemporaryDirectory() + "stack-cli-\(UUID().uuidString.prefix(8))"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -27,7 +30,12 @@ func runStackBlocking(_ arguments: [String], timeout: TimeInterval) throws -> (s
     let errPath = directory + "/err"
     let quoted = ([stackBinary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
     let result = try ProcessRunner.run(
-        "/bin/sh", ["-c", "timeout \(Int(timeout)) " + quoted.joined(separator: " ") + " >\(outPath) 2>\(errPath)"])
+        "/bin/sh",
+        [
+            "-c",
+            "STACK_CLIENT_REQUEST_TIMEOUT=\(Int(HTTPTestClient.timeout.components.seconds)) timeout \(Int(timeout)) "
+                + quoted.joined(separator: " ") + " >\(outPath) 2>\(errPath)",
+        ])
     let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
     let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
     return (result.status, out, err)

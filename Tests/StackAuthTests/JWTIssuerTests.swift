@@ -9,7 +9,7 @@ struct JWTIssuerTests {
 
     @Test("joserfc verifies our token against our JWKS: alg, kid, sub, aud, iss, exp", needsPython)
     func joserfc() async throws {
-        let key = try SigningKey.generate()
+        let key = try await SigningKey.generateOffPool()
         let issuer = try await JWTIssuer(signingKey: key, origin: origin, lifetime: 3600)
         let token = try await issuer.issue(for: .sample)
         let jwks = String(decoding: issuer.jwksJSON, as: UTF8.self)
@@ -33,8 +33,8 @@ struct JWTIssuerTests {
 
     @Test("PyJWT verifies it too, and the JWKS lists old keys after the signing key", needsPython)
     func pyjwtAndRotation() async throws {
-        let old = try SigningKey.generate()
-        let current = try SigningKey.generate()
+        let old = try await SigningKey.generateOffPool()
+        let current = try await SigningKey.generateOffPool()
         let issuer = try await JWTIssuer(signingKey: current, verificationKeys: [old], origin: origin)
         let token = try await issuer.issue(for: .sample)
         let jwks = String(decoding: issuer.jwksJSON, as: UTF8.self)
@@ -47,15 +47,16 @@ struct JWTIssuerTests {
 
     @Test("tokens signed by the old key still verify after rotation")
     func rotatedKeyStillVerifies() async throws {
-        let old = try SigningKey.generate()
+        let old = try await SigningKey.generateOffPool()
         let token = try await JWTIssuer(signingKey: old, origin: origin).issue(for: .sample)
-        let rotated = try await JWTIssuer(signingKey: SigningKey.generate(), verificationKeys: [old], origin: origin)
+        let rotated = try await JWTIssuer(
+            signingKey: SigningKey.generateOffPool(), verificationKeys: [old], origin: origin)
         #expect(try await rotated.verify(token).sub == AuthUser.sample.id)
     }
 
     @Test("verify rejects expiry, another origin, another key and tampering")
     func verifyRejects() async throws {
-        let key = try SigningKey.generate()
+        let key = try await SigningKey.generateOffPool()
         let issuer = try await JWTIssuer(signingKey: key, origin: origin, lifetime: 60)
         let now = Date()
         let token = try await issuer.issue(for: .sample, now: now)
@@ -63,7 +64,7 @@ struct JWTIssuerTests {
         await #expect(throws: AuthError.self) { try await issuer.verify(token, now: now.addingTimeInterval(61)) }
         let other = try await JWTIssuer(signingKey: key, origin: AuthOrigin(baseURL: "https://evil.example"))
         await #expect(throws: AuthError.self) { try await other.verify(token) }
-        let stranger = try await JWTIssuer(signingKey: SigningKey.generate(), origin: origin)
+        let stranger = try await JWTIssuer(signingKey: SigningKey.generateOffPool(), origin: origin)
         await #expect(throws: AuthError.self) { try await stranger.verify(token) }
         var parts = token.split(separator: ".").map(String.init)
         parts[1] = ByteEncoding.base64URL(Array(#"{"sub":"someone-else"}"#.utf8))
@@ -72,7 +73,7 @@ struct JWTIssuerTests {
 
     @Test("lifetimes outside 1 s … 24 h are refused", arguments: [0, -5, 86_401])
     func lifetimeBounds(_ lifetime: Int) async throws {
-        let key = try SigningKey.generate()
+        let key = try await SigningKey.generateOffPool()
         await #expect(throws: AuthError.invalidTokenLifetime(lifetime)) {
             try await JWTIssuer(signingKey: key, origin: origin, lifetime: lifetime)
         }
@@ -80,7 +81,7 @@ struct JWTIssuerTests {
 
     @Test("a 24 h lifetime is allowed and iat is whole seconds")
     func maximumLifetime() async throws {
-        let issuer = try await JWTIssuer(signingKey: SigningKey.generate(), origin: origin, lifetime: 86_400)
+        let issuer = try await JWTIssuer(signingKey: SigningKey.generateOffPool(), origin: origin, lifetime: 86_400)
         let now = Date(timeIntervalSince1970: 1_800_000_000.987)
         let claims = try await issuer.verify(issuer.issue(for: .sample, now: now), now: now)
         #expect(claims.iat == 1_800_000_000 && claims.exp == 1_800_086_400)

@@ -8,8 +8,8 @@ struct SigningKeyTests {
     let secret = "jwks-secret-for-tests-0123456789"
 
     @Test("the private JWK carries the same numbers Python's cryptography reads from the PEM", needsPython)
-    func jwkMatchesPythonNumbers() throws {
-        let key = try SigningKey.generate()
+    func jwkMatchesPythonNumbers() async throws {
+        let key = try await SigningKey.generateOffPool()
         let expected = try CrossCheck.json("rsa-numbers", key.privateKey.pemRepresentation)
         let jwk = try JSONSerialization.jsonObject(with: Data(key.privateJWK.jsonText.utf8)) as? [String: String]
         for field in ["kty", "n", "e", "d", "p", "q", "dp", "dq", "qi"] {
@@ -18,9 +18,9 @@ struct SigningKeyTests {
     }
 
     @Test("a row round-trips: public JWK, encrypted private JWK as a JSON string, alg RS256")
-    func rowRoundTrip() throws {
+    func rowRoundTrip() async throws {
         let encryption = try KeyEncryption(secret: secret)
-        let key = try SigningKey.generate(createdAt: Date(timeIntervalSince1970: 1_700_000_000))
+        let key = try await SigningKey.generateOffPool(createdAt: Date(timeIntervalSince1970: 1_700_000_000))
         let row = key.row(encryption: encryption)
         #expect(row.id == key.id && row.id.count == 32)
         #expect(row.alg == "RS256" && row.crv == nil)
@@ -33,8 +33,8 @@ struct SigningKeyTests {
     }
 
     @Test("a row with an unencrypted private JWK (disablePrivateKeyEncryption) loads without a secret")
-    func plainRow() throws {
-        let key = try SigningKey.generate()
+    func plainRow() async throws {
+        let key = try await SigningKey.generateOffPool()
         let row = key.row(encryption: nil)
         #expect(row.privateKey.hasPrefix("{"))
         #expect(try SigningKey(row: row, encryption: nil).privateKey == key.privateKey)
@@ -60,8 +60,8 @@ struct SigningKeyTests {
     }
 
     @Test("wrong secret, other algorithms and broken JSON are typed errors")
-    func badRows() throws {
-        let key = try SigningKey.generate()
+    func badRows() async throws {
+        let key = try await SigningKey.generateOffPool()
         let row = key.row(encryption: try KeyEncryption(secret: secret))
         #expect(throws: AuthError.keyDecryptionFailed) {
             try SigningKey(row: row, encryption: KeyEncryption(secret: "x"))
