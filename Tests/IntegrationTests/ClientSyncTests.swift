@@ -18,7 +18,7 @@ struct ClientSyncTests {
     }
 
     static func sync(_ stack: TestStack, device: String) async throws -> String {
-        let result = try await CLI.client(stack, device: device, "sync", "--timeout", "30")
+        let result = try await CLI.client(stack, device: device, "sync", "--timeout", "120")
         #expect(result.status == 0, "sync on \(device): \(result.err) \(result.out)")
         return result.out
     }

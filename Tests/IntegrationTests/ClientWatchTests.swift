@@ -21,7 +21,7 @@ struct ClientWatchTests {
         try await CLI.withStack { stack in
             try await Self.twoDevices(stack, "eve@example.com")
             let watcher = try StackChild(["client", "sync", "--watch", "--config", stack.config.file, "--device", "b"])
-            #expect(try await eventuallyTrue { watcher.err.contains("connected") }, "\(watcher.err)")
+            #expect(try await eventuallyTrue(timeout: .seconds(120)) { watcher.err.contains("connected") }, "\(watcher.err)")
 
             let started = ContinuousClock.now
             let id = try await ClientSyncTests.insert(stack, device: "a", "title=hello watch", "content=x")
