@@ -18,6 +18,8 @@ public struct ReplicationService: Service {
     let onCheckpoint: @Sendable (Checkpoint) async -> Void
     let onFailure: @Sendable (String) async -> Void
     let control: ReplicationControl?
+    /// Rows per snapshot chunk (one bucket-storage transaction each).
+    let snapshotChunkRows: Int
     let logger: Logger
 
     /// Creates the service. `databaseURL` (password included) is used for libpq replication connections only;
@@ -28,8 +30,9 @@ public struct ReplicationService: Service {
         waitUntilReady: @escaping @Sendable () async throws -> Void,
         onCheckpoint: @escaping @Sendable (Checkpoint) async -> Void,
         onFailure: @escaping @Sendable (String) async -> Void = { _ in }, control: ReplicationControl? = nil,
-        logger: Logger
+        snapshotChunkRows: Int = 10_000, logger: Logger
     ) {
+        self.snapshotChunkRows = snapshotChunkRows
         self.onFailure = onFailure
         self.config = config
         self.storage = storage

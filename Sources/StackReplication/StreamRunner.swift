@@ -24,6 +24,10 @@ struct StreamRunner: Sendable {
     static let controlTimeout: Duration = .seconds(15)
     /// Seconds between `ping` logical messages that let idle databases advance the checkpoint LSN.
     var pingInterval: TimeInterval = 10
+    /// Rows per snapshot chunk.
+    var snapshotChunkRows = 10_000
+    /// Keeps snapshot chunks and stream commits from overwriting each other's newer rows.
+    let snapshotGuard = SnapshotGuard()
 
     /// Runs until cancelled; reconnects after connection failures, backing off from 1 s to 30 s while attempts fail
     /// before streaming (a stream that got going starts over at 1 s).
@@ -51,7 +55,9 @@ struct StreamRunner: Sendable {
                 let storage = self.storage
                 let (id, reason) = (streamID, PostgresErrorText.describe(error))
                 // Right after Postgres connections died the pool may lease a dead one: never wait on it for good.
-                _ = try? await abandoningAfter(Self.controlTimeout) { try await storage.setFatalError(stream: id, reason) }
+                _ = try? await abandoningAfter(Self.controlTimeout) {
+                    try await storage.setFatalError(stream: id, reason)
+                }
                 logger.debug("replication error recorded", metadata: ["replication.stream": "\(streamID)"])
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(30))
@@ -88,13 +94,20 @@ struct StreamRunner: Sendable {
                         "replication slot created",
                         metadata: ["replication.slot": "\(record.slotName)", "replication.lsn": "\(point)"])
                 }
-                try await snapshot()
+                let progress = try await storage.sourceTables(stream: streamID)
+                // Stored rows this process has not seen written exist once the stream committed before this attempt.
+                snapshotGuard.begin(
+                    tables: tables.filter { progress[$0]?.done != true }, rowsAreNew: record.persistedLSN == nil)
             } else if case .missing = slot {
                 throw ReplicationError.slotLost(record.slotName, "does not exist")
             }
             try await storage.setFatalError(stream: streamID, nil)
+            let events = try await connection.startReplication(slot: record.slotName, publications: [publication])
+            streamed = true
+            logger.info("replication streaming", metadata: ["replication.slot": "\(record.slotName)"])
             try await stream(
-                connection, slot: record.slotName, persisted: record.persistedLSN ?? .zero, streamed: &streamed)
+                events, connection: connection, persisted: record.persistedLSN ?? .zero,
+                snapshot: !record.snapshotDone)
         } catch {
             await connection.stop()
             throw error
@@ -115,10 +128,13 @@ struct StreamRunner: Sendable {
 
     private func snapshot() async throws {
         let progress = try await storage.sourceTables(stream: streamID)
-        let snapshotter = TableSnapshotter(storage: storage, rules: rules, stream: streamID, logger: logger)
+        var snapshotter = TableSnapshotter(
+            storage: storage, rules: rules, stream: streamID, snapshotGuard: snapshotGuard, logger: logger)
+        snapshotter.chunkSize = snapshotChunkRows
         for table in tables {
             guard let info = try await SourceTableInfo.load(table, client: storage.client, logger: logger) else {
                 logger.warning("synced table does not exist; skipped", metadata: ["replication.table": "\(table)"])
+                snapshotGuard.finish(table)
                 continue
             }
             try await snapshotter.snapshot(info, progress: progress[table])
@@ -136,110 +152,35 @@ struct StreamRunner: Sendable {
         try await storage.client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
     }
 
+    private enum Part { case ping, stream, snapshot }
+
+    // The snapshot runs alongside the stream rather than before it: the stream keeps confirming, so the slot does
+    // not hold the WAL of the whole snapshot (bucket writes make several times the table's size). No checkpoint is
+    // exposed before the snapshot is done and the stream passed the LSN recorded after it.
     private func stream(
-        _ connection: LibPQReplicationConnection, slot: String, persisted: LSN, streamed: inout Bool
+        _ events: ReplicationEventStream, connection: LibPQReplicationConnection, persisted: LSN, snapshot: Bool
     ) async throws {
-        let events = try await connection.startReplication(slot: slot, publications: [publication])
-        streamed = true
-        logger.info("replication streaming", metadata: ["replication.slot": "\(slot)"])
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Part.self) { group in
             group.addTask { [pingInterval, self] in
                 while !Task.isCancelled {
                     try await Task.sleep(for: .seconds(pingInterval))
                     _ = try? await abandoningAfter(Self.controlTimeout) { try await emitPing() }
                 }
+                return .ping
             }
             group.addTask {
                 var consumer = StreamConsumer(runner: self, connection: connection, persisted: persisted)
                 try await consumer.consume(events)
+                return .stream
+            }
+            if snapshot {
+                group.addTask {
+                    try await self.snapshot()
+                    return .snapshot
+                }
             }
             defer { group.cancelAll() }
-            try await group.next()
-        }
-    }
-}
-
-/// The streaming loop's state: assembles transactions, batches them and commits at chunk boundaries.
-private struct StreamConsumer {
-    let runner: StreamRunner
-    let connection: LibPQReplicationConnection
-    var persisted: LSN
-    var assembler = TransactionAssembler()
-    var pending: [RowChange] = []
-    var pendingLSN: LSN?
-    var keepaliveLSN: LSN?
-    var tableSet: Set<SourceTable>
-
-    init(runner: StreamRunner, connection: LibPQReplicationConnection, persisted: LSN) {
-        self.runner = runner
-        self.connection = connection
-        self.persisted = persisted
-        self.tableSet = Set(runner.tables)
-    }
-
-    mutating func consume(_ events: ReplicationEventStream) async throws {
-        var iterator = events.makeAsyncIterator()
-        while let event = try await iterator.next() {
-            switch event {
-            case .message(let message, let walStart, _):
-                switch try assembler.feed(message) {
-                case .transaction(let transaction)?:
-                    // Replays of transactions already written (crash between commit and confirm) are skipped.
-                    if transaction.endLSN <= persisted {
-                        connection.confirm(transaction.endLSN)
-                        continue
-                    }
-                    pending += RowMapper.changes(of: transaction, tables: tableSet)
-                    pendingLSN = transaction.endLSN
-                case .message(let logical)?:
-                    if logical.prefix == "powersync" {
-                        keepaliveLSN = max(keepaliveLSN ?? .zero, max(logical.lsn, walStart))
-                    }
-                case nil:
-                    break
-                }
-            case .keepalive(let keepalive):
-                // Everything before a keepalive outside a transaction has been seen; once written, the slot may
-                // move past it so idle WAL is released.
-                if !assembler.isInTransaction && pendingLSN == nil && keepalive.walEnd > persisted {
-                    connection.confirm(keepalive.walEnd)
-                }
-            }
-            guard !assembler.isInTransaction else { continue }
-            if !iterator.hasBufferedEvents || pending.count >= runner.maxPendingChanges {
-                try await flush()
-            }
-        }
-    }
-
-    // PowerSync commits at the last commit of each received chunk: many small transactions share one storage
-    // transaction, and the LSN is confirmed only after that transaction committed.
-    private mutating func flush() async throws {
-        if let lsn = pendingLSN {
-            var planner = BatchPlanner(rules: runner.rules, streamID: runner.streamID)
-            try await runner.storage.plan(pending, into: &planner, stream: runner.streamID)
-            for error in planner.errors.prefix(5) {
-                runner.logger.warning(
-                    "sync rule evaluation failed for a row",
-                    metadata: ["sync.definition": "\(error.definition)", "error": "\(error.message)"])
-            }
-            if !planner.incompleteRows.isEmpty {
-                runner.logger.warning(
-                    "unchanged TOAST values without a stored copy; columns left out",
-                    metadata: ["replication.rows": "\(planner.incompleteRows.count)"])
-            }
-            let outcome = try await runner.storage.commit(stream: runner.streamID, planner: planner, lsn: lsn)
-            connection.confirm(lsn)
-            persisted = lsn
-            pending.removeAll(keepingCapacity: true)
-            pendingLSN = nil
-            if outcome.checkpoint != nil { await runner.onCommit(outcome) }
-        }
-        if let lsn = keepaliveLSN {
-            keepaliveLSN = nil
-            let outcome = try await runner.storage.keepalive(stream: runner.streamID, lsn: lsn)
-            if lsn > persisted { connection.confirm(lsn) }
-            if outcome.checkpoint != nil { await runner.onCommit(outcome) }
+            while let part = try await group.next(), part == .snapshot {}
         }
     }
 }

@@ -208,7 +208,7 @@ private struct SupervisorState {
             onCommit: { outcome in
                 if let checkpoint = outcome.checkpoint { await onCheckpoint(checkpoint) }
                 if outcome.activated { sink.yield(.event(.activated(id))) }
-            })
+            }, snapshotChunkRows: service.snapshotChunkRows)
         group.addTask {
             let end = await withTaskGroup(of: RunnerEnd.self) { inner in
                 inner.addTask {

@@ -14,6 +14,8 @@ struct TableSnapshotter {
     let storage: BucketStorage
     let rules: SyncRules
     let stream: Int
+    /// Shared with the stream that runs alongside: chunks leave out rows the stream wrote meanwhile.
+    let snapshotGuard: SnapshotGuard
     let logger: Logger
     /// Rows per chunk.
     var chunkSize = 10_000
@@ -22,7 +24,9 @@ struct TableSnapshotter {
 
     /// One chunk read and planned, waiting to be written.
     private struct Chunk: Sendable {
-        var planner: BatchPlanner
+        var changes: [RowChange]
+        /// Planned ahead of the write, nil when it must be planned while holding the guard (rows may be stored).
+        var planner: BatchPlanner?
         var rows: Int
         var lastKey: String?
         var isLast: Bool
@@ -40,7 +44,10 @@ struct TableSnapshotter {
         for try await count in counted.decode(Int64.self) { total = count }
         try await storage.registerSourceTable(stream: stream, table: table, estimatedRows: total)
         var state = progress ?? SnapshotProgress(table: table, lastKey: nil, replicated: 0, done: false)
-        if state.done { return 0 }
+        if state.done {
+            snapshotGuard.finish(table)
+            return 0
+        }
         var meter = ProgressMeter(table: table, total: total, start: state.replicated, interval: progressInterval)
         logger.notice(
             "snapshot started",
@@ -56,7 +63,7 @@ struct TableSnapshotter {
             state.replicated += Int64(chunk.rows)
             state.lastKey = chunk.lastKey ?? state.lastKey
             state.done = chunk.isLast
-            _ = try await storage.commit(stream: stream, planner: chunk.planner, lsn: nil, progress: state)
+            try await write(chunk, progress: state)
             copied += Int64(chunk.rows)
             meter.report(state, logger: logger)
             next = try await following
@@ -64,7 +71,27 @@ struct TableSnapshotter {
         return copied
     }
 
-    /// Reads the chunk after `lastKey` and plans its ops (assumed new: the stream has no stored rows yet).
+    private func write(_ chunk: Chunk, progress: SnapshotProgress) async throws {
+        let table = progress.table
+        try await snapshotGuard.exclusively {
+            let kept = snapshotGuard.unsuperseded(chunk.changes, table: table)
+            var planner: BatchPlanner
+            if let planned = chunk.planner, kept == nil {
+                planner = planned
+            } else {
+                let changes = kept ?? chunk.changes
+                planner = BatchPlanner(rules: rules, streamID: stream)
+                try await storage.plan(changes, into: &planner, stream: stream, assumeNew: snapshotGuard.rowsAreNew)
+            }
+            _ = try await storage.commit(stream: stream, planner: planner, lsn: nil, progress: progress)
+            if progress.done { snapshotGuard.finish(table) }
+        }
+        // The stream confirms the ping's LSN once it has seen it, so the slot moves on chunk by chunk and keeps
+        // little of the WAL these writes make.
+        try await storage.client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
+    }
+
+    /// Reads the chunk after `lastKey` and plans its ops when no stored row can exist for them yet.
     private func read(_ info: SourceTableInfo, after lastKey: String?) async throws -> Chunk {
         let select = info.columns.map { "\(Identifier.quoted($0.name))::text" }.joined(separator: ", ")
         let from = "\(Identifier.quoted(info.table.schema)).\(Identifier.quoted(info.table.name))"
@@ -97,10 +124,14 @@ struct TableSnapshotter {
             }
             return (changes, last)
         }
-        var planner = BatchPlanner(rules: rules, streamID: stream)
-        try await storage.plan(changes, into: &planner, stream: stream, assumeNew: true)
+        var planner: BatchPlanner?
+        if snapshotGuard.rowsAreNew {
+            var planned = BatchPlanner(rules: rules, streamID: stream)
+            try await storage.plan(changes, into: &planned, stream: stream, assumeNew: true)
+            planner = planned
+        }
         return Chunk(
-            planner: planner, rows: changes.count, lastKey: last,
+            changes: changes, planner: planner, rows: changes.count, lastKey: last,
             isLast: info.keysetColumn == nil || changes.count < chunkSize)
     }
 }

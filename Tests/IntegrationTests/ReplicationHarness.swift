@@ -37,8 +37,14 @@ final class ReplicationHarness: @unchecked Sendable {
                 - SELECT * FROM documents WHERE owner_id = bucket.user_id
         """
 
-    init(yaml: String = ReplicationHarness.documentsConfig, prefix: String = "repl") async throws {
-        database = try await TestPostgres.shared().makeDatabase(prefix: prefix)
+    /// A harness on a new database of `cluster` (the shared test cluster by default).
+    init(yaml: String = ReplicationHarness.documentsConfig, prefix: String = "repl", cluster: TestPostgres? = nil)
+        async throws
+    {
+        let shared: TestPostgres
+        if let cluster { shared = cluster } else { shared = try await TestPostgres.shared() }
+        let cluster = shared
+        database = try await cluster.makeDatabase(prefix: prefix)
         let stateDir = NSTemporaryDirectory() + "stack-repl-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
         let file = stateDir + "/stack.yaml"
@@ -74,10 +80,10 @@ final class ReplicationHarness: @unchecked Sendable {
     }
 
     /// Starts the replication service.
-    func start() {
+    func start(snapshotChunkRows: Int = 10_000) {
         let service = ReplicationService(
             config: config, storage: storage, databaseURL: database.url, waitUntilReady: {}, onCheckpoint: { _ in },
-            logger: logger)
+            snapshotChunkRows: snapshotChunkRows, logger: logger)
         serviceTask = Task { try await service.run() }
     }
 
@@ -171,7 +177,8 @@ final class ReplicationHarness: @unchecked Sendable {
         let filter = op.map { " AND op = '\($0)'" } ?? ""
         return Int(
             try await value(
-                "SELECT count(*)::text FROM \(config.sync.storageSchema).bucket_data WHERE group_id = \(stream)\(filter)")
+                "SELECT count(*)::text FROM \(config.sync.storageSchema).bucket_data WHERE group_id = \(stream)\(filter)"
+            )
                 ?? "") ?? -1
     }
 }

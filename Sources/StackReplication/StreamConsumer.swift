@@ -1,0 +1,141 @@
+import Logging
+import PostgresNIO
+import StackBuckets
+import StackPGOutput
+import StackPostgres
+import StackSyncRules
+
+/// The streaming loop's state: assembles transactions, batches them and commits at chunk boundaries.
+struct StreamConsumer {
+    let runner: StreamRunner
+    let connection: LibPQReplicationConnection
+    var persisted: LSN
+    var assembler = TransactionAssembler()
+    var pending: [RowChange] = []
+    var pendingLSN: LSN?
+    var keepaliveLSN: LSN?
+    var tableSet: Set<SourceTable>
+
+    init(runner: StreamRunner, connection: LibPQReplicationConnection, persisted: LSN) {
+        self.runner = runner
+        self.connection = connection
+        self.persisted = persisted
+        self.tableSet = Set(runner.tables)
+    }
+
+    mutating func consume(_ events: ReplicationEventStream) async throws {
+        var iterator = events.makeAsyncIterator()
+        while let event = try await iterator.next() {
+            switch event {
+            case .message(let message, let walStart, _):
+                switch try assembler.feed(message) {
+                case .transaction(let transaction)?:
+                    // Replays of transactions already written (crash between commit and confirm) are skipped.
+                    if transaction.endLSN <= persisted {
+                        connection.confirm(transaction.endLSN)
+                        continue
+                    }
+                    pending += RowMapper.changes(of: transaction, tables: tableSet)
+                    pendingLSN = transaction.endLSN
+                case .message(let logical)?:
+                    if logical.prefix == "powersync" {
+                        keepaliveLSN = max(keepaliveLSN ?? .zero, max(logical.lsn, walStart))
+                    }
+                case nil:
+                    break
+                }
+            case .keepalive(let keepalive):
+                // Everything before a keepalive outside a transaction has been seen; once written, the slot may
+                // move past it so idle WAL is released.
+                if !assembler.isInTransaction && pendingLSN == nil && keepalive.walEnd > persisted {
+                    connection.confirm(keepalive.walEnd)
+                }
+            }
+            guard !assembler.isInTransaction else { continue }
+            if !iterator.hasBufferedEvents || pending.count >= runner.maxPendingChanges {
+                try await flush()
+            }
+        }
+    }
+
+    // PowerSync commits at the last commit of each received chunk: many small transactions share one storage
+    // transaction, and the LSN is confirmed only after that transaction committed.
+    private mutating func flush() async throws {
+        if let lsn = pendingLSN {
+            let snapshotGuard = runner.snapshotGuard
+            let outcome: CommitOutcome
+            if snapshotGuard.isActive {
+                // While tables are still being copied, snapshot chunks must see which rows this commit wrote.
+                outcome = try await snapshotGuard.exclusively {
+                    let outcome = try await write(pending, lsn: lsn)
+                    snapshotGuard.recordStreamWrites(pending)
+                    return outcome
+                }
+            } else {
+                outcome = try await write(pending, lsn: lsn)
+            }
+            connection.confirm(lsn)
+            persisted = lsn
+            pending.removeAll(keepingCapacity: true)
+            pendingLSN = nil
+            if outcome.checkpoint != nil { await runner.onCommit(outcome) }
+        }
+        if let lsn = keepaliveLSN {
+            keepaliveLSN = nil
+            let outcome = try await runner.storage.keepalive(stream: runner.streamID, lsn: lsn)
+            if lsn > persisted { connection.confirm(lsn) }
+            if outcome.checkpoint != nil { await runner.onCommit(outcome) }
+        }
+    }
+
+    private func write(_ changes: [RowChange], lsn: LSN) async throws -> CommitOutcome {
+        var planner = try await plan(changes)
+        if !planner.incompleteRows.isEmpty {
+            // An update that left a TOASTed column alone, on a row with no stored copy (its table is still being
+            // copied, or the copy is missing): read that column's current value from the table. It may be newer than
+            // the update, never older, and any later change to it comes through the stream.
+            let filled = try await fillingUnchangedColumns(changes, incomplete: Set(planner.incompleteRows))
+            planner = try await plan(filled)
+            if !planner.incompleteRows.isEmpty {
+                runner.logger.warning(
+                    "unchanged TOAST values without a stored copy or a source row; columns left out",
+                    metadata: ["replication.rows": "\(planner.incompleteRows.count)"])
+            }
+        }
+        for error in planner.errors.prefix(5) {
+            runner.logger.warning(
+                "sync rule evaluation failed for a row",
+                metadata: ["sync.definition": "\(error.definition)", "error": "\(error.message)"])
+        }
+        return try await runner.storage.commit(stream: runner.streamID, planner: planner, lsn: lsn)
+    }
+
+    private func plan(_ changes: [RowChange]) async throws -> BatchPlanner {
+        var planner = BatchPlanner(rules: runner.rules, streamID: runner.streamID)
+        try await runner.storage.plan(changes, into: &planner, stream: runner.streamID)
+        return planner
+    }
+
+    private func fillingUnchangedColumns(_ changes: [RowChange], incomplete: Set<SourceRowKey>) async throws
+        -> [RowChange]
+    {
+        var infos: [SourceTable: SourceTableInfo?] = [:]
+        var result = changes
+        for index in result.indices {
+            guard case .put(let table, let key, let oldKey, var row, let unchanged) = result[index], !unchanged.isEmpty,
+                incomplete.contains(SourceRowKey(table: table.description, key: key))
+            else { continue }
+            if infos[table] == nil {
+                infos[table] = .some(
+                    try await SourceTableInfo.load(table, client: runner.storage.client, logger: runner.logger))
+            }
+            guard let info = infos[table] ?? nil,
+                let current = try await info.currentValues(
+                    of: unchanged, keyedLike: row, client: runner.storage.client, logger: runner.logger)
+            else { continue }
+            for name in unchanged { row[name] = current[name] }
+            result[index] = .put(table: table, key: key, oldKey: oldKey, row: row, unchanged: [])
+        }
+        return result
+    }
+}
