@@ -30,7 +30,7 @@ extension BucketStorage {
                 """, logger: logger)
             var value: Int64 = 0
             for try await number in counter.decode(Int64.self) { value = number }
-            try await client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
+            try await emitPing()
             return value
         } catch {
             throw BucketStorageError.query("create a write checkpoint", error)
@@ -80,10 +80,16 @@ extension BucketStorage {
                 """, logger: logger)
             var value: Int64 = requestID
             for try await number in stored.decode(Int64.self) { value = number }
-            try await client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
+            try await emitPing()
             return value
         } catch {
             throw BucketStorageError.query("store a checkpoint request", error)
         }
+    }
+
+    /// Writes the `powersync` `ping` logical message: the replicator commits a keepalive at its LSN and confirms it,
+    /// so checkpoints and the slot move on even when no synced table changes.
+    public func emitPing() async throws {
+        try await client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
     }
 }

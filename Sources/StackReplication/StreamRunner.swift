@@ -86,6 +86,7 @@ struct StreamRunner: Sendable {
         if case .lost = slot { throw ReplicationError.slotLost(record.slotName, "was invalidated (wal_status lost)") }
         logger.debug("replication slot checked", metadata: ["replication.slot": "\(record.slotName)"])
         let connection = try await LibPQReplicationConnection.connect(url: databaseURL, logger: logger)
+        var progress: [SourceTable: SnapshotProgress]?
         do {
             if !record.snapshotDone {
                 if case .missing = slot {
@@ -94,10 +95,11 @@ struct StreamRunner: Sendable {
                         "replication slot created",
                         metadata: ["replication.slot": "\(record.slotName)", "replication.lsn": "\(point)"])
                 }
-                let progress = try await storage.sourceTables(stream: streamID)
+                let stored = try await storage.sourceTables(stream: streamID)
+                progress = stored
                 // Stored rows this process has not seen written exist once the stream committed before this attempt.
                 snapshotGuard.begin(
-                    tables: tables.filter { progress[$0]?.done != true }, rowsAreNew: record.persistedLSN == nil)
+                    tables: tables.filter { stored[$0]?.done != true }, rowsAreNew: record.persistedLSN == nil)
             } else if case .missing = slot {
                 throw ReplicationError.slotLost(record.slotName, "does not exist")
             }
@@ -107,7 +109,7 @@ struct StreamRunner: Sendable {
             logger.info("replication streaming", metadata: ["replication.slot": "\(record.slotName)"])
             try await stream(
                 events, connection: connection, persisted: record.persistedLSN ?? .zero,
-                snapshot: !record.snapshotDone)
+                snapshot: progress)
         } catch {
             await connection.stop()
             throw error
@@ -126,8 +128,7 @@ struct StreamRunner: Sendable {
         return .missing
     }
 
-    private func snapshot() async throws {
-        let progress = try await storage.sourceTables(stream: streamID)
+    private func snapshot(_ progress: [SourceTable: SnapshotProgress]) async throws {
         var snapshotter = TableSnapshotter(
             storage: storage, rules: rules, stream: streamID, snapshotGuard: snapshotGuard, logger: logger)
         snapshotter.chunkSize = snapshotChunkRows
@@ -145,11 +146,7 @@ struct StreamRunner: Sendable {
         try await storage.markSnapshotDone(stream: streamID, lsn: lsn)
         // The ping reaches the stream right after everything the snapshot may have missed, so the first
         // checkpoint comes quickly even on an idle database.
-        try await emitPing()
-    }
-
-    private func emitPing() async throws {
-        try await storage.client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
+        try await storage.emitPing()
     }
 
     private enum Part { case ping, stream, snapshot }
@@ -158,13 +155,14 @@ struct StreamRunner: Sendable {
     // not hold the WAL of the whole snapshot (bucket writes make several times the table's size). No checkpoint is
     // exposed before the snapshot is done and the stream passed the LSN recorded after it.
     private func stream(
-        _ events: ReplicationEventStream, connection: LibPQReplicationConnection, persisted: LSN, snapshot: Bool
+        _ events: ReplicationEventStream, connection: LibPQReplicationConnection, persisted: LSN,
+        snapshot progress: [SourceTable: SnapshotProgress]?
     ) async throws {
         try await withThrowingTaskGroup(of: Part.self) { group in
             group.addTask { [pingInterval, self] in
                 while !Task.isCancelled {
                     try await Task.sleep(for: .seconds(pingInterval))
-                    _ = try? await abandoningAfter(Self.controlTimeout) { try await emitPing() }
+                    _ = try? await abandoningAfter(Self.controlTimeout) { try await storage.emitPing() }
                 }
                 return .ping
             }
@@ -173,9 +171,9 @@ struct StreamRunner: Sendable {
                 try await consumer.consume(events)
                 return .stream
             }
-            if snapshot {
+            if let progress {
                 group.addTask {
-                    try await self.snapshot()
+                    try await self.snapshot(progress)
                     return .snapshot
                 }
             }

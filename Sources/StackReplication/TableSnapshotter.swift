@@ -88,7 +88,7 @@ struct TableSnapshotter {
         }
         // The stream confirms the ping's LSN once it has seen it, so the slot moves on chunk by chunk and keeps
         // little of the WAL these writes make.
-        try await storage.client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
+        try await storage.emitPing()
     }
 
     /// Reads the chunk after `lastKey` and plans its ops when no stored row can exist for them yet.
