@@ -20,7 +20,8 @@ public final class AuthService: Sendable {
     public let cookie: SessionCookie
     /// The sign-in / sign-up limiter.
     public let limiter: RateLimiter
-    let hasher: PasswordHasher
+    /// The password hasher; its `verifications` count shows an unknown email costs a scrypt like a wrong password.
+    public let hasher: PasswordHasher
     let logger: Logger
 
     /// A service over `client` (which must be running).
@@ -127,7 +128,8 @@ public final class AuthService: Sendable {
     }
 
     /// A valid (unexpired) session for `token`, without refreshing it.
-    public func validSession(token: String?, now: Date = Date()) async throws -> (session: AuthSession, user: AuthUser)? {
+    public func validSession(token: String?, now: Date = Date()) async throws -> (session: AuthSession, user: AuthUser)?
+    {
         guard let token, let found = try await store.findSession(token: token),
             !configuration.sessionPolicy.isExpired(expiresAt: found.session.expiresAt, now: now)
         else { return nil }

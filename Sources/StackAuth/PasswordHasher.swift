@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import Foundation
 import NIOPosix
+import Synchronization
 
 /// BetterAuth's password hash (`@better-auth/utils/password`): scrypt N=16384 r=16 p=1, 64-byte key,
 /// stored as `saltHex:keyHex`. Work runs on a NIO thread pool, never on the cooperative pool.
@@ -17,11 +18,15 @@ public struct PasswordHasher: Sendable {
         "00000000000000000000000000000000:" + String(repeating: "0", count: keyLength * 2)
 
     private let threadPool: NIOThreadPool
+    private let verified = Counter()
 
     /// A hasher whose scrypt runs on `threadPool` (its thread count bounds concurrent 32 MiB scrypt buffers).
     public init(threadPool: NIOThreadPool = .singleton) {
         self.threadPool = threadPool
     }
+
+    /// Verifications this hasher ran, dummy ones included: an unknown email must cost one like a wrong password.
+    public var verifications: Int { verified.value.load(ordering: .relaxed) }
 
     /// A new `saltHex:keyHex` hash of `password`, readable by BetterAuth.
     public func hash(_ password: String) async throws -> String {
@@ -30,7 +35,8 @@ public struct PasswordHasher: Sendable {
 
     /// Whether `password` matches `storedHash` (a BetterAuth `saltHex:keyHex`), compared in constant time.
     public func verify(_ password: String, against storedHash: String) async throws -> Bool {
-        try await threadPool.runIfActive { try Self.verifyNow(password, against: storedHash) }
+        verified.value.add(1, ordering: .relaxed)
+        return try await threadPool.runIfActive { try Self.verifyNow(password, against: storedHash) }
     }
 
     /// Spends the time of one verification and returns nothing, for sign-ins with an unknown email.
@@ -78,5 +84,11 @@ public struct PasswordHasher: Sendable {
         } catch {
             throw AuthError.passwordHashingFailed(String(describing: error))
         }
+    }
+}
+
+extension PasswordHasher {
+    private final class Counter: Sendable {
+        let value = Atomic(0)
     }
 }

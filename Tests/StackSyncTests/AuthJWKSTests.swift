@@ -8,9 +8,14 @@ import Testing
 @Suite struct AuthJWKSTests {
     let clock = TestClock()
 
-    func makeVerifier(_ url: String, staticKeys: [[String: JSONValue]] = []) throws -> SyncTokenVerifier {
+    /// The wait for a first fetch is PowerSync's 3 s in production; here it is long enough for a loaded machine
+    /// except where the test is about that wait.
+    func makeVerifier(
+        _ url: String, staticKeys: [[String: JSONValue]] = [], fetchWaitLimit: Duration = .seconds(60)
+    ) throws -> SyncTokenVerifier {
         try SyncTokenVerifier(
-            audience: ["stack"], jwksURI: url, staticKeys: staticKeys, logger: quietLogger, now: clock.closure)
+            audience: ["stack"], jwksURI: url, staticKeys: staticKeys, fetchWaitLimit: fetchWaitLimit,
+            logger: quietLogger, now: clock.closure)
     }
 
     @Test func firstUseWaitsForTheJWKS() async throws {
@@ -20,6 +25,22 @@ import Testing
             let token = TestSigner.rsaA.token(alg: "RS256", kid: "a", payload: clock.claims())
             #expect(try await verifier.verify(authorization: "Bearer \(token)").userID == "user-1")
             _ = try await verifier.verify(token: token)
+            #expect(server.requestCount == 1)
+        }
+    }
+
+    @Test func aHangingJWKSFailsTheVerificationAfterTheWaitLimitAndLaterOnesUseTheKeys() async throws {
+        let server = JWKSServer(keys: [TestSigner.rsaA.jwk(kid: "a", alg: "RS256")])
+        server.setHeld(true)
+        try await server.serve { url in
+            let verifier = try makeVerifier(url, fetchWaitLimit: .milliseconds(300))
+            let token = TestSigner.rsaA.token(alg: "RS256", kid: "a", payload: clock.claims())
+            await expectFailure(
+                verifier, token: token, code: "PSYNC_S2204", message: "did not finish within 0.3 seconds")
+            // The fetch went on in the background: once the endpoint answers, the same token verifies.
+            server.setHeld(false)
+            await verifier.refresh()
+            #expect(try await verifier.verify(token: token).userID == "user-1")
             #expect(server.requestCount == 1)
         }
     }

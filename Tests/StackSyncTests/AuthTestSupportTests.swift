@@ -168,8 +168,12 @@ func expectClean(
 final class JWKSServer: Sendable {
     private let keys: Mutex<[[String: JSONValue]]>
     private let requests = Mutex(0)
+    private let held = Mutex(false)
 
     init(keys: [[String: JSONValue]]) { self.keys = Mutex(keys) }
+
+    /// While true, requests are answered only once it is set back to false (a JWKS endpoint that hangs).
+    func setHeld(_ value: Bool) { held.withLock { $0 = value } }
 
     /// How many times the JWKS was fetched.
     var requestCount: Int { requests.withLock { $0 } }
@@ -181,6 +185,7 @@ final class JWKSServer: Sendable {
         let router = Router()
         router.get("/api/auth/jwks") { _, _ in
             self.requests.withLock { $0 += 1 }
+            while self.held.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
             let document = JSONValue.object(["keys": .array(self.keys.withLock { $0 }.map(JSONValue.object))])
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],

@@ -27,10 +27,11 @@ actor KeyCache {
     static let refreshInterval: Double = 5 * 60
     /// Remote keys are dropped when not refreshed for this long.
     static let keyExpiry: Double = 60 * 60
-    /// How long a verification waits for a fetch when it has no keys.
-    static let waitLimit: Duration = .seconds(3)
+    /// How long a verification waits for a fetch when it has no keys: PowerSync's 3 s.
+    static let defaultWaitLimit: Duration = .seconds(3)
 
     private let fetcher: JWKSFetcher?
+    private let waitLimit: Duration
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let unpreparedStaticKeys: [VerificationKey]
@@ -49,9 +50,13 @@ actor KeyCache {
     private var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
     private var nextWaiter = 0
 
-    init(staticKeys: [VerificationKey], fetcher: JWKSFetcher?, logger: Logger, now: @escaping @Sendable () -> Date) {
+    init(
+        staticKeys: [VerificationKey], fetcher: JWKSFetcher?, waitLimit: Duration = defaultWaitLimit, logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.unpreparedStaticKeys = staticKeys
         self.fetcher = fetcher
+        self.waitLimit = waitLimit
         self.logger = logger
         self.now = now
     }
@@ -66,8 +71,8 @@ actor KeyCache {
         var waited = false
         if isExpired, inFlight != nil {
             waited = true
-            let finished = await waitForFetch(upTo: Self.waitLimit)
-            error = finished ? fetchError : .jwksRequestFailed("the JWKS request did not finish within 3 s")
+            let finished = await waitForFetch(upTo: waitLimit)
+            error = finished ? fetchError : .jwksRequestFailed("the JWKS request did not finish within \(waitLimit)")
         }
         return Snapshot(keys: staticKeys + remoteKeys, fetchError: error, waitedForFetch: waited)
     }
@@ -79,7 +84,7 @@ actor KeyCache {
             guard bucket.allow(now: now()) else { return false }
             startFetch()
         }
-        return await waitForFetch(upTo: Self.waitLimit)
+        return await waitForFetch(upTo: waitLimit)
     }
 
     /// Fetches now (not rate limited) and waits for the result; failures are logged, old keys stay.

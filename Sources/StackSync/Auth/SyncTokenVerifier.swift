@@ -22,10 +22,12 @@ public final class SyncTokenVerifier: Sendable {
 
     /// A verifier accepting `audience`, with keys from `jwksURI` (fetched on first use or `refresh()`) and
     /// `staticKeys` (JWK objects; the only place `kty: oct` HS* secrets are accepted).
-    /// A static key that does not parse is `PSYNC_S2201` naming its index, never its material.
+    /// A static key that does not parse is `PSYNC_S2201` naming its index, never its material. A verification
+    /// with no usable remote keys waits up to `fetchWaitLimit` for a fetch (PowerSync's 3 s).
     public init(
         audience: [String], jwksURI: String?, staticKeys: [[String: StackCore.JSONValue]],
-        httpClient: HTTPClient = .shared, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        httpClient: HTTPClient = .shared, fetchWaitLimit: Duration = .seconds(3), logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
     ) throws(SyncServiceError) {
         var parsed = [VerificationKey]()
         for (index, jwk) in staticKeys.enumerated() {
@@ -39,7 +41,8 @@ public final class SyncTokenVerifier: Sendable {
             try JWKSFetcher(uri: uri, httpClient: httpClient, logger: logger)
         }
         self.policy = TokenClaimsPolicy(audience: audience)
-        self.keys = KeyCache(staticKeys: parsed, fetcher: fetcher, logger: logger, now: now)
+        self.keys = KeyCache(
+            staticKeys: parsed, fetcher: fetcher, waitLimit: fetchWaitLimit, logger: logger, now: now)
         self.now = now
     }
 
