@@ -27,6 +27,14 @@ public final class CheckpointNotifier: @unchecked Sendable {
         return stream
     }
 
+    /// `checkpoint`, or the current one when that is of the same stream and at least as new.
+    public func newest(_ checkpoint: Checkpoint) -> Checkpoint {
+        guard let latest = current, latest.streamID == checkpoint.streamID, latest.opID >= checkpoint.opID,
+            latest.lsn >= checkpoint.lsn
+        else { return checkpoint }
+        return latest
+    }
+
     /// Publishes a checkpoint to every subscriber (ignored if not newer than the current one of the same stream, or
     /// if it belongs to an older stream).
     public func publish(_ checkpoint: Checkpoint) {

@@ -34,6 +34,8 @@ public struct BucketChecksumState: Sendable {
     public private(set) var sent: [String: BucketState]?
     /// The write checkpoint of the last line sent.
     public private(set) var writeCheckpoint: Int64?
+    /// The op id of the last checkpoint planned; nil before the first.
+    public private(set) var opID: Int64?
 
     /// What to send for a new checkpoint.
     public struct Plan: Sendable, Equatable {
@@ -56,6 +58,7 @@ public struct BucketChecksumState: Sendable {
         defer {
             sent = current
             writeCheckpoint = newWriteCheckpoint
+            self.opID = opID
         }
         guard let previous = sent else {
             let line = SyncLine.checkpoint(

@@ -28,6 +28,8 @@ actor ChecksumCache {
     private var inflight: [Request: Task<[String: Entry], any Error>] = [:]
     /// Storage queries made (for tests and the benchmark: many clients, one query).
     private(set) var queries = 0
+    /// Checksum requests answered, from the cache or not.
+    private(set) var lookups = 0
 
     init(storage: BucketStorage, capacity: Int) {
         self.storage = storage
@@ -36,6 +38,7 @@ actor ChecksumCache {
 
     /// Checksum and count of each bucket over ops `<= opID`; buckets without ops are `0`/`0`.
     func checksums(stream: Int, buckets: [String], at opID: Int64) async throws -> [String: Entry] {
+        lookups += 1
         var result: [String: Entry] = [:]
         var waiting: [Task<[String: Entry], any Error>] = []
         var waitingNames: Set<String> = []

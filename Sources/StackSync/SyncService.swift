@@ -48,6 +48,11 @@ public final class SyncService: Sendable {
         get async { await cache.queries }
     }
 
+    /// Checkpoints whose bucket checksums a connection looked up (one that moved only the LSN needs none).
+    public var checksumLookups: Int {
+        get async { await cache.lookups }
+    }
+
     /// Bytes of stream responses the clients' sockets have taken so far.
     public var streamBytesSent: Int { counters.bytesSent.load(ordering: .relaxed) }
 
@@ -60,6 +65,9 @@ public final class SyncService: Sendable {
         # HELP stack_sync_checksum_queries_total Bucket-checksum queries made (clients at one checkpoint share one).
         # TYPE stack_sync_checksum_queries_total counter
         stack_sync_checksum_queries_total \(await checksumQueries)
+        # HELP stack_sync_checksum_lookups_total Checkpoints whose bucket checksums a connection needed (cached or not).
+        # TYPE stack_sync_checksum_lookups_total counter
+        stack_sync_checksum_lookups_total \(await checksumLookups)
         # HELP stack_sync_bytes_sent_total Stream bytes the clients' sockets have taken.
         # TYPE stack_sync_bytes_sent_total counter
         stack_sync_bytes_sent_total \(streamBytesSent)
@@ -73,7 +81,8 @@ public final class SyncService: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(
-                status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: await self.metricsText())))
+                status: .ok, headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: await self.metricsText())))
         }
         router.post("/sync/stream") { request, _ in
             await self.respond { try await self.stream(request) }

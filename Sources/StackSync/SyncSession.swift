@@ -85,7 +85,10 @@ final class SyncSession: Sendable {
                     logger.info("sync rules changed; ending the stream so the client reconnects")
                     return
                 }
-                try await send(checkpoint, state: &state, positions: &positions, output: &output, writer: &writer)
+                // A slow connection can wake for a checkpoint that is already superseded: computing the newest one
+                // instead skips a state nobody else asks the checksum cache for any more.
+                let newest = service.storage.notifier.newest(checkpoint)
+                try await send(newest, state: &state, positions: &positions, output: &output, writer: &writer)
                 try await output.flush(to: &writer)
             }
         }
@@ -95,20 +98,16 @@ final class SyncSession: Sendable {
         _ checkpoint: StackBuckets.Checkpoint, state: inout BucketChecksumState, positions: inout [String: Int64],
         output: inout LineOutput, writer: inout any ResponseBodyWriter
     ) async throws {
-        let buckets = try await buckets(at: checkpoint)
-        let limit = service.limits.maxBucketsPerConnection
-        if buckets.count > limit {
-            throw SyncServiceError.tooManyBuckets(limit: limit, got: buckets.count)
+        let states: [BucketState]
+        if let sent = state.sent, state.opID == checkpoint.opID {
+            // Only the LSN moved (a keepalive, a write checkpoint resolving): the same op id means the same
+            // parameter rows, buckets and checksums as the last line; only the write checkpoint can differ.
+            states = Array(sent.values)
+        } else {
+            states = try await bucketStates(at: checkpoint)
         }
-        let sums = try await service.cache.checksums(
-            stream: checkpoint.streamID, buckets: buckets.map(\.name), at: checkpoint.opID)
         let writeCheckpoint = try await service.storage.writeCheckpoint(
             userID: user.userID, clientID: request.clientID, resolvedAt: checkpoint.lsn)
-        let states = buckets.map { bucket in
-            let sum = sums[bucket.name]
-            return BucketState(
-                name: bucket.name, checksum: sum?.checksum ?? .zero, count: sum?.count ?? 0, priority: bucket.priority)
-        }
         let plan = state.plan(opID: checkpoint.opID, writeCheckpoint: writeCheckpoint, buckets: states)
         guard let line = plan.line else { return }
         for name in plan.removed { positions[name] = nil }
@@ -135,6 +134,22 @@ final class SyncSession: Sendable {
         // A MOVE/CLEAR aiming past this checkpoint means compaction ran mid-download: the next checkpoint completes.
         if complete {
             output.append(.checkpointComplete(CheckpointComplete(lastOpID: OpID(checkpoint.opID))))
+        }
+    }
+
+    /// The user's buckets at `checkpoint` with their checksums and counts.
+    private func bucketStates(at checkpoint: StackBuckets.Checkpoint) async throws -> [BucketState] {
+        let buckets = try await buckets(at: checkpoint)
+        let limit = service.limits.maxBucketsPerConnection
+        if buckets.count > limit {
+            throw SyncServiceError.tooManyBuckets(limit: limit, got: buckets.count)
+        }
+        let sums = try await service.cache.checksums(
+            stream: checkpoint.streamID, buckets: buckets.map(\.name), at: checkpoint.opID)
+        return buckets.map { bucket in
+            let sum = sums[bucket.name]
+            return BucketState(
+                name: bucket.name, checksum: sum?.checksum ?? .zero, count: sum?.count ?? 0, priority: bucket.priority)
         }
     }
 
@@ -211,7 +226,9 @@ final class SyncSession: Sendable {
             if !chunk.isEmpty && (bytes + size > limit || chunk.count >= service.limits.opsPerChunk) {
                 let next = chunk.last!.opID
                 output.append(
-                    .data(SyncDataBatch(bucket: page.bucket, after: OpID(after), nextAfter: next, hasMore: true, data: chunk)))
+                    .data(
+                        SyncDataBatch(
+                            bucket: page.bucket, after: OpID(after), nextAfter: next, hasMore: true, data: chunk)))
                 after = next.value
                 chunk.removeAll(keepingCapacity: true)
                 bytes = 0
@@ -223,7 +240,8 @@ final class SyncSession: Sendable {
             output.append(
                 .data(
                     SyncDataBatch(
-                        bucket: page.bucket, after: OpID(after), nextAfter: last.opID, hasMore: page.hasMore, data: chunk)))
+                        bucket: page.bucket, after: OpID(after), nextAfter: last.opID, hasMore: page.hasMore,
+                        data: chunk)))
         }
         return complete
     }

@@ -27,7 +27,9 @@ struct SyncSharingTests {
             let token = SyncStreamTests.token("user-a", stack: stack)
             let before = try await Self.metric("stack_sync_checksum_queries_total", stack)
             var streams: [SyncStreamConnection] = []
-            for _ in 0..<6 { streams.append(try await SyncStreamConnection.open(stack.endpoints.syncURL, token: token)) }
+            for _ in 0..<6 {
+                streams.append(try await SyncStreamConnection.open(stack.endpoints.syncURL, token: token))
+            }
             defer { streams.forEach { $0.close() } }
             var models = Array(repeating: ClientModel(), count: streams.count)
             for (index, stream) in streams.enumerated() {
@@ -47,6 +49,39 @@ struct SyncSharingTests {
             }
             let after = try await Self.metric("stack_sync_checksum_queries_total", stack)
             #expect(after - opened == 1, "one commit to 6 clients made \(after - opened) checksum queries")
+        }
+    }
+
+    @Test("a checkpoint that moves only the LSN needs no checksum lookup: write checkpoints resolve as bare diffs")
+    func lsnOnlyCheckpointsSkipTheChecksums() async throws {
+        try await withTestStack(yaml: Self.yaml) { stack in
+            try await execute(stack.database.databaseURL, "INSERT INTO documents VALUES ('d1', 'one', 'user-a')")
+            try await waitForOps(stack, atLeast: 1)
+            let stream = try await SyncStreamConnection.open(
+                stack.endpoints.syncURL, token: SyncStreamTests.token("user-a", stack: stack))
+            defer { stream.close() }
+            var model = ClientModel()
+            for line in try await stream.untilComplete() { model.apply(line.line) }
+            let lookups = try await Self.metric("stack_sync_checksum_lookups_total", stack)
+            #expect(lookups >= 1)
+
+            for round in 1...3 {
+                let written = try await requestWriteCheckpoint(stack, user: "user-a", clientID: "client-1")
+                let lines = try await stream.read(until: { line in
+                    if case .checkpointDiff(let diff) = line { diff.writeCheckpoint?.value == written } else { false }
+                })
+                guard case .checkpointDiff(let diff) = lines.last?.line else { continue }
+                #expect(diff.updatedBuckets.isEmpty && diff.removedBuckets.isEmpty, "round \(round): \(diff)")
+                for line in try await stream.untilComplete() { model.apply(line.line) }
+            }
+            #expect(try await Self.metric("stack_sync_checksum_lookups_total", stack) == lookups)
+
+            // A new op id is looked up again, once.
+            try await execute(stack.database.databaseURL, "INSERT INTO documents VALUES ('d2', 'two', 'user-a')")
+            for line in try await stream.untilComplete() { model.apply(line.line) }
+            #expect(Set(model.rows("1#user_docs[\"user-a\"]").keys) == ["d1", "d2"])
+            #expect(model.mismatches.isEmpty)
+            #expect(try await Self.metric("stack_sync_checksum_lookups_total", stack) == lookups + 1)
         }
     }
 
