@@ -13,14 +13,14 @@ extension AuthStore {
 
     /// Whether the `jwks` table exists yet (the auth migration or BetterAuth creates it).
     public func hasKeysTable() async throws -> Bool {
-        let rows = try await client.query(#"SELECT to_regclass('"jwks"') IS NOT NULL"#, logger: logger)
+        let rows = try await client.queryIfOpen(#"SELECT to_regclass('"jwks"') IS NOT NULL"#, logger: logger)
         for try await exists in rows.decode(Bool.self) { return exists }
         return false
     }
 
     /// Every row of `jwks`, oldest first.
     public func loadKeys() async throws -> [JWKSRow] {
-        let rows = try await client.query(
+        let rows = try await client.queryIfOpen(
             """
             SELECT "id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg", "crv"
             FROM "jwks" ORDER BY "createdAt", "id"

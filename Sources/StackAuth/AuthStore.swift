@@ -22,7 +22,7 @@ public struct AuthStore: Sendable {
 
     /// The user with `email` (already lower-cased) and the password hash of its credential account, if any.
     public func findUser(email: String) async throws -> (user: AuthUser, passwordHash: String?)? {
-        let rows = try await client.query(
+        let rows = try await client.queryIfOpen(
             """
             SELECT u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt", a."password"
             FROM "user" u
@@ -63,7 +63,7 @@ public struct AuthStore: Sendable {
                     """, logger: logger)
                 try await insert(session, on: connection)
             }
-        } catch where PostgresErrorText.sqlState(error) == "23505" {
+        } catch  where PostgresErrorText.sqlState(error) == "23505" {
             throw AuthError.userAlreadyExists
         }
     }
@@ -84,7 +84,7 @@ public struct AuthStore: Sendable {
 
     /// The session with `token` and its user, expired or not.
     public func findSession(token: String) async throws -> (session: AuthSession, user: AuthUser)? {
-        let rows = try await client.query(
+        let rows = try await client.queryIfOpen(
             """
             SELECT s."id", s."expiresAt", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent",
                    u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt"
@@ -92,9 +92,11 @@ public struct AuthStore: Sendable {
             WHERE s."token" = \(token)
             """, logger: logger)
         for try await row in rows {
-            let (id, expiresAt, createdAt, updatedAt, ip, agent, userID, name, email, verified, image, userCreated,
-                userUpdated) = try row.decode(
-                    (String, Date, Date, Date, String?, String?, String, String, String, Bool, String?, Date, Date).self)
+            let (
+                id, expiresAt, createdAt, updatedAt, ip, agent, userID, name, email, verified, image, userCreated,
+                userUpdated
+            ) = try row.decode(
+                (String, Date, Date, Date, String?, String?, String, String, String, Bool, String?, Date, Date).self)
             let session = AuthSession(
                 id: id, token: token, userID: userID, expiresAt: expiresAt, createdAt: createdAt, updatedAt: updatedAt,
                 ipAddress: ip, userAgent: agent)
@@ -108,12 +110,12 @@ public struct AuthStore: Sendable {
 
     /// Deletes the session with `token` (sign-out, expiry).
     public func deleteSession(token: String) async throws {
-        try await client.query(#"DELETE FROM "session" WHERE "token" = \#(token)"#, logger: logger)
+        try await client.queryIfOpen(#"DELETE FROM "session" WHERE "token" = \#(token)"#, logger: logger)
     }
 
     /// Moves a session's expiry (sliding refresh); false when it no longer exists.
     public func refreshSession(token: String, expiresAt: Date, updatedAt: Date) async throws -> Bool {
-        let rows = try await client.query(
+        let rows = try await client.queryIfOpen(
             """
             UPDATE "session" SET "expiresAt" = \(expiresAt), "updatedAt" = \(updatedAt)
             WHERE "token" = \(token) RETURNING 1

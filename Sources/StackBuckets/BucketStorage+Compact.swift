@@ -17,7 +17,7 @@ extension BucketStorage {
     public func compact(stream: Int, upTo: Int64) async throws -> CompactionSummary {
         var summary = CompactionSummary()
         do {
-            let names = try await client.query(
+            let names = try await client.queryIfOpen(
                 "SELECT DISTINCT bucket_name FROM \(unescaped: s).bucket_data WHERE group_id = \(stream)",
                 logger: logger)
             var buckets: [String] = []

@@ -24,7 +24,7 @@ extension BucketStorage {
         guard !buckets.isEmpty else { return [:] }
         var result: [String: BucketChecksum] = [:]
         do {
-            let rows = try await client.query(
+            let rows = try await client.queryIfOpen(
                 """
                 SELECT bucket_name, (SUM(checksum) % 4294967296)::bigint, COUNT(*)::bigint, bool_or(op = 'CLEAR')
                 FROM \(unescaped: s).bucket_data
@@ -52,7 +52,7 @@ extension BucketStorage {
         let afters = names.map { positions[$0]! }
         var byBucket: [String: [BucketOp]] = [:]
         do {
-            let rows = try await client.query(
+            let rows = try await client.queryIfOpen(
                 """
                 SELECT b.name, d.op_id, d.op, d.table_name, d.row_id, d.source_table, d.source_key, d.data,
                   d.checksum, d.target_op
@@ -69,7 +69,9 @@ extension BucketStorage {
             {
                 let type = OpType(rawValue: row.2) ?? .put
                 let subkey: String? =
-                    if let table = row.5, let key = row.6 { Subkey.make(sourceTable: table, sourceKey: key) } else { nil }
+                    if let table = row.5, let key = row.6 { Subkey.make(sourceTable: table, sourceKey: key) } else {
+                        nil
+                    }
                 byBucket[row.0, default: []].append(
                     BucketOp(
                         opID: row.1, op: type, objectType: row.3, objectID: row.4, subkey: subkey, data: row.7,
@@ -97,7 +99,7 @@ extension BucketStorage {
         let keys = Array(byKey.keys)
         var result: [ParameterLookup: [SQLiteRow]] = [:]
         do {
-            let rows = try await client.query(
+            let rows = try await client.queryIfOpen(
                 """
                 SELECT lookup, bucket_parameters FROM (
                   SELECT DISTINCT ON (lookup, source_table, source_key) lookup, bucket_parameters

@@ -22,7 +22,7 @@ extension BucketStorage {
 
     private func streams(where condition: String) async throws -> [ReplicationStreamRecord] {
         do {
-            let rows = try await client.query(
+            let rows = try await client.queryIfOpen(
                 """
                 SELECT id, state, slot_name, rules_hash, content, snapshot_done, no_checkpoint_before, persisted_lsn,
                   last_checkpoint, last_checkpoint_lsn
@@ -52,7 +52,7 @@ extension BucketStorage {
         let hex = String(Int.random(in: 0..<65536), radix: 16)
         let suffix = String(repeating: "0", count: 4 - hex.count) + hex
         do {
-            let rows = try await client.query(
+            let rows = try await client.queryIfOpen(
                 """
                 INSERT INTO \(unescaped: s).replication_streams (id, state, slot_name, rules_hash, content)
                 SELECT id, 'PROCESSING', \(slotPrefix) || id || '_' || \(suffix), \(rulesHash), \(content)
@@ -74,7 +74,7 @@ extension BucketStorage {
     /// Sets a stream's state.
     public func setState(stream: Int, _ state: StreamState) async throws {
         do {
-            try await client.query(
+            try await client.queryIfOpen(
                 "UPDATE \(unescaped: s).replication_streams SET state = \(state.rawValue) WHERE id = \(stream)",
                 logger: logger)
         } catch {
@@ -84,7 +84,7 @@ extension BucketStorage {
 
     /// Records the last fatal error of a stream (shown by status tools), nil to clear it.
     public func setFatalError(stream: Int, _ message: String?) async throws {
-        try? await client.query(
+        try? await client.queryIfOpen(
             "UPDATE \(unescaped: s).replication_streams SET last_fatal_error = \(message) WHERE id = \(stream)",
             logger: logger)
     }
@@ -93,7 +93,7 @@ extension BucketStorage {
     public func markSnapshotDone(stream: Int, lsn: LSN) async throws {
         let text = lsn.description
         do {
-            try await client.query(
+            try await client.queryIfOpen(
                 """
                 UPDATE \(unescaped: s).replication_streams SET snapshot_done = true, snapshot_lsn = \(text),
                   no_checkpoint_before = CASE WHEN no_checkpoint_before IS NULL OR no_checkpoint_before < \(text)
@@ -108,7 +108,7 @@ extension BucketStorage {
     /// Snapshot progress of every registered table of a stream.
     public func sourceTables(stream: Int) async throws -> [SourceTable: SnapshotProgress] {
         do {
-            let rows = try await client.query(
+            let rows = try await client.queryIfOpen(
                 """
                 SELECT schema_name, table_name, snapshot_last_key, snapshot_replicated_count, snapshot_done
                 FROM \(unescaped: s).source_tables WHERE group_id = \(stream)
@@ -127,7 +127,7 @@ extension BucketStorage {
     /// Registers a table for snapshotting (no-op when already registered).
     public func registerSourceTable(stream: Int, table: SourceTable, estimatedRows: Int64) async throws {
         do {
-            try await client.query(
+            try await client.queryIfOpen(
                 """
                 INSERT INTO \(unescaped: s).source_tables (group_id, schema_name, table_name, snapshot_total_estimated_count)
                 VALUES (\(stream), \(table.schema), \(table.name), \(estimatedRows))

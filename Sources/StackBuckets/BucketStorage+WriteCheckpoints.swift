@@ -16,10 +16,10 @@ extension BucketStorage {
         let key = Self.writeCheckpointKey(userID: userID, clientID: clientID)
         do {
             var head = LSN.zero
-            let rows = try await client.query("SELECT pg_current_wal_lsn()::text", logger: logger)
+            let rows = try await client.queryIfOpen("SELECT pg_current_wal_lsn()::text", logger: logger)
             for try await text in rows.decode(String.self) { head = LSN(text) ?? .zero }
             let lsn = head.description
-            let counter = try await client.query(
+            let counter = try await client.queryIfOpen(
                 """
                 INSERT INTO \(unescaped: s).write_checkpoints (user_id, lsn, write_checkpoint)
                 VALUES (\(key), \(lsn), 1)
@@ -41,7 +41,7 @@ extension BucketStorage {
     public func writeCheckpoint(userID: String, clientID: String?, resolvedAt lsn: LSN) async throws -> Int64? {
         let key = Self.writeCheckpointKey(userID: userID, clientID: clientID)
         do {
-            let rows = try await client.query(
+            let rows = try await client.queryIfOpen(
                 """
                 SELECT write_checkpoint FROM \(unescaped: s).write_checkpoints
                 WHERE user_id = \(key) AND lsn <= \(lsn.description)
@@ -62,10 +62,10 @@ extension BucketStorage {
         let key = Self.writeCheckpointKey(userID: userID, clientID: clientID)
         do {
             var head = LSN.zero
-            let rows = try await client.query("SELECT pg_current_wal_lsn()::text", logger: logger)
+            let rows = try await client.queryIfOpen("SELECT pg_current_wal_lsn()::text", logger: logger)
             for try await text in rows.decode(String.self) { head = LSN(text) ?? .zero }
             let lsn = head.description
-            let stored = try await client.query(
+            let stored = try await client.queryIfOpen(
                 """
                 INSERT INTO \(unescaped: s).write_checkpoints (user_id, lsn, write_checkpoint)
                 VALUES (\(key), \(lsn), \(requestID))
@@ -90,6 +90,6 @@ extension BucketStorage {
     /// Writes the `powersync` `ping` logical message: the replicator commits a keepalive at its LSN and confirms it,
     /// so checkpoints and the slot move on even when no synced table changes.
     public func emitPing() async throws {
-        try await client.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
+        try await client.queryIfOpen("SELECT pg_logical_emit_message(false, 'powersync', 'ping')", logger: logger)
     }
 }

@@ -36,7 +36,7 @@ public struct LiveSchema: Sendable {
     /// Reads the given tables of schema public (missing ones are simply absent).
     public static func read(tables names: [String], client: PostgresClient, logger: Logger) async throws -> LiveSchema {
         var tables: [String: Table] = [:]
-        let columnRows = try await client.query(
+        let columnRows = try await client.queryIfOpen(
             """
             SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, c.relreplident::text
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -55,7 +55,7 @@ public struct LiveSchema: Sendable {
             ]
             .columns.append(Column(name: column, type: type, notNull: notNull))
         }
-        let indexRows = try await client.query(
+        let indexRows = try await client.queryIfOpen(
             """
             SELECT t.relname, i.relname, ix.indisprimary,
                    array(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)

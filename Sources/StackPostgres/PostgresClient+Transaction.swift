@@ -56,14 +56,63 @@ public struct PostgresConnectionClosed: Error, CustomStringConvertible {
 extension PostgresConnection {
     /// `query`, refused at once when the connection has already closed. PostgresNIO 1.33 never answers a query
     /// written to a closed connection (see `PostgresClient.transaction`), so inside a transaction whose connection
-    /// the server terminated between two statements the next statement would wait forever. A close in the instant
-    /// between this check and the write remains possible; it is microseconds wide instead of a whole statement.
+    /// the server terminated between two statements the next statement would wait forever. The check alone leaves
+    /// the instant between it and the write, so a query whose connection closes before it is answered also throws
+    /// `PostgresConnectionClosed` instead of waiting forever (the unanswered query stays parked in its own task).
     @discardableResult
     public func queryIfOpen(
         _ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line
     ) async throws -> PostgresRowSequence {
         if isClosed { throw PostgresConnectionClosed() }
-        return try await self.query(query, logger: logger, file: file, line: line)
+        return try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<PostgresRowSequence, Error>) in
+            let once = ResumeOnceThrowing(continuation)
+            let token = ConnectionCloseWatch.shared.add(self) {
+                once.resume(with: .failure(PostgresConnectionClosed()))
+            }
+            Task {
+                do {
+                    let rows = try await self.query(query, logger: logger, file: file, line: line)
+                    once.resume(with: .success(rows))
+                } catch {
+                    once.resume(with: .failure(error))
+                }
+                ConnectionCloseWatch.shared.remove(self, token)
+            }
+        }
+    }
+}
+
+/// Calls back the queries waiting on a connection when its channel closes: one close callback per connection, however
+/// many queries it runs.
+final class ConnectionCloseWatch: @unchecked Sendable {
+    static let shared = ConnectionCloseWatch()
+    private let lock = NSLock()
+    // Keyed by the connection object: a connection id is unique only within its client.
+    private var waiting: [ObjectIdentifier: [Int: @Sendable () -> Void]] = [:]
+    private var nextToken = 0
+
+    /// Calls `onClose` once if `connection` closes before `remove` is called with the returned token.
+    func add(_ connection: PostgresConnection, onClose: @escaping @Sendable () -> Void) -> Int {
+        let (token, first): (Int, Bool) = lock.withLock {
+            nextToken += 1
+            let first = waiting[ObjectIdentifier(connection)] == nil
+            waiting[ObjectIdentifier(connection), default: [:]][nextToken] = onClose
+            return (nextToken, first)
+        }
+        // A future that has already completed runs the callback at once.
+        if first { connection.closeFuture.whenComplete { _ in self.closed(ObjectIdentifier(connection)) } }
+        return token
+    }
+
+    /// Forgets a waiter whose query was answered.
+    func remove(_ connection: PostgresConnection, _ token: Int) {
+        lock.withLock { _ = waiting[ObjectIdentifier(connection)]?.removeValue(forKey: token) }
+    }
+
+    private func closed(_ id: ObjectIdentifier) {
+        let callbacks = lock.withLock { waiting.removeValue(forKey: id) }
+        callbacks?.values.forEach { $0() }
     }
 }
 
@@ -109,5 +158,34 @@ private final class ResumeOnceThrowing<T: Sendable>: @unchecked Sendable {
             return continuation
         }
         pending?.resume(with: result)
+    }
+}
+
+/// The rows of a query, read in full while its connection was leased.
+public struct CollectedRows: AsyncSequence, Sendable {
+    public typealias Element = PostgresRow
+
+    /// The rows, in order.
+    public let rows: [PostgresRow]
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: IndexingIterator<[PostgresRow]>
+        public mutating func next() async throws -> PostgresRow? { base.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: rows.makeIterator()) }
+
+    /// The rows, in order.
+    public func collect() -> [PostgresRow] { rows }
+}
+
+extension PostgresClient {
+    /// `query` for results that fit in memory, on a leased connection checked open, its rows read before the lease
+    /// ends. Unlike `query`, it never waits forever on a connection the pool has not yet noticed is closed (see
+    /// `transaction`): it throws `PostgresConnectionClosed` and the next call leases another connection.
+    public func queryIfOpen(
+        _ query: PostgresQuery, logger: Logger, isolation: isolated (any Actor)? = #isolation
+    ) async throws -> CollectedRows {
+        try await withRows(query, logger: logger, isolation: isolation) { CollectedRows(rows: try await $0.collect()) }
     }
 }

@@ -30,7 +30,7 @@ public struct PublicationManager: Sendable {
 
     /// Reads the publication's state.
     public func state(client: PostgresClient, logger: Logger) async throws -> State {
-        let rows = try await client.query(
+        let rows = try await client.queryIfOpen(
             "SELECT puballtables, pubinsert AND pubupdate AND pubdelete AND pubtruncate FROM pg_publication WHERE pubname = \(name)",
             logger: logger)
         var state = State(exists: false, allTables: false, tables: [], publishesEverything: false)
@@ -40,7 +40,7 @@ public struct PublicationManager: Sendable {
             state.publishesEverything = everything
         }
         guard state.exists else { return state }
-        let tableRows = try await client.query(
+        let tableRows = try await client.queryIfOpen(
             "SELECT tablename FROM pg_publication_tables WHERE pubname = \(name) AND schemaname = 'public' ORDER BY tablename",
             logger: logger)
         for try await table in tableRows.decode(String.self) { state.tables.append(table) }

@@ -35,14 +35,14 @@ extension ReplicationService {
         let deadline = ContinuousClock.now + Self.slotReleaseTimeout
         var lastError: String?
         while true {
-            let rows = try await storage.client.query(
+            let rows = try await storage.client.queryIfOpen(
                 "SELECT active FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger)
             var active: Bool?
             for try await value in rows.decode(Bool.self) { active = value }
             guard let active else { return }
             if !active {
                 do {
-                    try await storage.client.query("SELECT pg_drop_replication_slot(\(slot))", logger: logger)
+                    try await storage.client.queryIfOpen("SELECT pg_drop_replication_slot(\(slot))", logger: logger)
                     return
                 } catch {
                     lastError = PostgresErrorText.describe(error)
@@ -61,7 +61,7 @@ extension ReplicationService {
 
     /// Tables the rules read that are synced in the config and published; the others are reported.
     func replicatedTables(_ rules: SyncRules) async throws -> [SourceTable] {
-        let rows = try await storage.client.query(
+        let rows = try await storage.client.queryIfOpen(
             "SELECT schemaname::text, tablename::text FROM pg_publication_tables WHERE pubname = \(config.sync.publication)",
             logger: logger)
         var published: Set<SourceTable> = []

@@ -32,7 +32,7 @@ extension SourceTableInfo {
             FROM \(Identifier.quoted(table.schema)).\(Identifier.quoted(table.name))
             WHERE \(conditions.joined(separator: " AND "))
             """
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        let rows = try await client.queryIfOpen(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         for try await cells in rows {
             var values: [String: SQLiteValue] = [:]
             for (column, cell) in zip(wanted, cells) {

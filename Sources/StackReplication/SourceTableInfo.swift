@@ -34,7 +34,7 @@ public struct SourceTableInfo: Sendable {
     public static func load(_ table: SourceTable, client: PostgresClient, logger: Logger) async throws
         -> SourceTableInfo?
     {
-        let rows = try await client.query(
+        let rows = try await client.queryIfOpen(
             """
             SELECT a.attname::text, a.atttypid::bigint, format_type(a.atttypid, a.atttypmod),
               c.relreplident = 'f' OR EXISTS (
@@ -48,7 +48,8 @@ public struct SourceTableInfo: Sendable {
             """, logger: logger)
         var columns: [Column] = []
         for try await (name, oid, typeName, isKey) in rows.decode((String, Int64, String, Bool).self) {
-            columns.append(Column(name: name, typeOID: UInt32(truncatingIfNeeded: oid), typeName: typeName, isKey: isKey))
+            columns.append(
+                Column(name: name, typeOID: UInt32(truncatingIfNeeded: oid), typeName: typeName, isKey: isKey))
         }
         return columns.isEmpty ? nil : SourceTableInfo(table: table, columns: columns)
     }

@@ -120,7 +120,7 @@ struct StreamRunner: Sendable {
     private enum SlotStatus { case missing, healthy, lost }
 
     private func slotStatus(_ slot: String) async throws -> SlotStatus {
-        let rows = try await storage.client.query(
+        let rows = try await storage.client.queryIfOpen(
             "SELECT coalesce(wal_status, '') FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger)
         for try await status in rows.decode(String.self) {
             return status == "lost" ? .lost : .healthy
@@ -141,7 +141,7 @@ struct StreamRunner: Sendable {
             try await snapshotter.snapshot(info, progress: progress[table])
         }
         var lsn = LSN.zero
-        let rows = try await storage.client.query("SELECT pg_current_wal_lsn()::text", logger: logger)
+        let rows = try await storage.client.queryIfOpen("SELECT pg_current_wal_lsn()::text", logger: logger)
         for try await text in rows.decode(String.self) { lsn = LSN(text) ?? .zero }
         try await storage.markSnapshotDone(stream: streamID, lsn: lsn)
         // The ping reaches the stream right after everything the snapshot may have missed, so the first

@@ -38,7 +38,7 @@ struct TableSnapshotter {
         let table = info.table
         let client = storage.client
         var total: Int64 = 0
-        let counted = try await client.query(
+        let counted = try await client.queryIfOpen(
             "SELECT count(*)::bigint FROM \(unescaped: Identifier.quoted(table.schema)).\(unescaped: Identifier.quoted(table.name))",
             logger: logger)
         for try await count in counted.decode(Int64.self) { total = count }
