@@ -9,7 +9,7 @@ extension PostgresClient {
     /// Use this instead of PostgresNIO's `withTransaction`: a query written to a connection whose channel has just
     /// closed is never answered in PostgresNIO 1.33 (the write fails with no promise to complete), so its `ROLLBACK`
     /// after the server terminated the connection waited forever. That froze replication and uploads after a
-    /// Postgres restart. Here `ROLLBACK` is skipped on a closed connection, and given up after 5 s otherwise.
+    /// Postgres restart. Here every statement, `ROLLBACK` included, fails at once when its connection closes.
     public func transaction<Result>(
         logger: Logger,
         isolation: isolated (any Actor)? = #isolation,
@@ -42,9 +42,8 @@ extension PostgresClient {
     }
 
     private static func rollback(_ connection: PostgresConnection, logger: Logger) async {
-        guard !connection.isClosed else { return }
-        // The channel may still close between the check and the write; then nothing ever answers the ROLLBACK.
-        _ = try? await abandoningAfter(.seconds(5)) { _ = try await connection.query("ROLLBACK", logger: logger) }
+        // On a connection that closed (before or during the ROLLBACK) this fails at once; Postgres rolled back already.
+        _ = try? await connection.queryIfOpen("ROLLBACK", logger: logger)
     }
 }
 
