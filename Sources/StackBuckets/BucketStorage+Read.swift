@@ -50,9 +50,10 @@ extension BucketStorage {
         guard !positions.isEmpty else { return [] }
         let names = positions.keys.sorted()
         let afters = names.map { positions[$0]! }
-        var byBucket: [String: [BucketOp]] = [:]
+        let byBucket: [String: [BucketOp]]
         do {
-            let rows = try await client.queryIfOpen(
+            // Rows are decoded as they arrive, while the connection is leased.
+            byBucket = try await client.withRows(
                 """
                 SELECT b.name, d.op_id, d.op, d.table_name, d.row_id, d.source_table, d.source_key, d.data,
                   d.checksum, d.target_op
@@ -63,19 +64,23 @@ extension BucketStorage {
                   WHERE group_id = \(stream) AND bucket_name = b.name AND op_id > b.after AND op_id <= \(upTo)
                   ORDER BY op_id LIMIT \(limit + 1)) d
                 ORDER BY b.name, d.op_id
-                """, logger: logger)
-            for try await row in rows.decode(
-                (String, Int64, String, String?, String?, String?, String?, String?, Int64, Int64?).self)
-            {
-                let type = OpType(rawValue: row.2) ?? .put
-                let subkey: String? =
-                    if let table = row.5, let key = row.6 { Subkey.make(sourceTable: table, sourceKey: key) } else {
-                        nil
-                    }
-                byBucket[row.0, default: []].append(
-                    BucketOp(
-                        opID: row.1, op: type, objectType: row.3, objectID: row.4, subkey: subkey, data: row.7,
-                        checksum: UInt32(truncatingIfNeeded: row.8), targetOp: row.9))
+                """, logger: logger
+            ) { rows in
+                var byBucket: [String: [BucketOp]] = [:]
+                for try await row in rows.decode(
+                    (String, Int64, String, String?, String?, String?, String?, String?, Int64, Int64?).self)
+                {
+                    let type = OpType(rawValue: row.2) ?? .put
+                    let subkey: String? =
+                        if let table = row.5, let key = row.6 { Subkey.make(sourceTable: table, sourceKey: key) } else {
+                            nil
+                        }
+                    byBucket[row.0, default: []].append(
+                        BucketOp(
+                            opID: row.1, op: type, objectType: row.3, objectID: row.4, subkey: subkey, data: row.7,
+                            checksum: UInt32(truncatingIfNeeded: row.8), targetOp: row.9))
+                }
+                return byBucket
             }
         } catch {
             throw BucketStorageError.query("read bucket ops", error)
