@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import StackCore
 import StackPostgres
 
 /// Replication lag under a steady write rate: single-row transactions committed at a fixed pace (not as fast as
@@ -220,9 +221,4 @@ final class LagBoard: @unchecked Sendable {
                 lags: lags, commits: commits, achievedRate: span > 0 ? Double(commits.count) / span : 0)
         }
     }
-}
-
-extension Duration {
-    /// The duration in milliseconds.
-    var milliseconds: Double { seconds * 1000 }
 }

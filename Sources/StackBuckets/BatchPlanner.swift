@@ -87,7 +87,7 @@ public struct BatchPlanner: Sendable {
         var memberships: [BucketMembership] = []
         var completeText: String?
         for output in evaluation.rows {
-            // `SELECT *` outputs the stored row itself: serialise it once for the op and `current_data`.
+            // `SELECT *` outputs the stored row itself: serialise it once for the op and the row copy.
             let data: String
             if output.data == complete {
                 data = completeText ?? complete.jsonText
@@ -119,7 +119,8 @@ public struct BatchPlanner: Sendable {
         for old in previous?.lookups ?? [] where !lookups.contains(old) {
             parameters.append(PlannedParameter(source: source, lookup: old, parameters: "[]"))
         }
-        rows[source] = .some(StoredRow(buckets: memberships, lookups: lookups, data: complete, dataText: completeText))
+        let copy = StoredRow.needsCopy(complete) ? complete : nil
+        rows[source] = .some(StoredRow(buckets: memberships, lookups: lookups, data: copy, dataText: completeText))
         changed.insert(source)
     }
 

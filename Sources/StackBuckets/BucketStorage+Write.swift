@@ -151,13 +151,8 @@ extension BucketStorage {
         let replaced = planner.changed.filter { planner.stored.contains($0) }.map { $0 }
         for start in stride(from: 0, to: replaced.count, by: chunkSize) {
             let slice = replaced[start..<min(start + chunkSize, replaced.count)]
-            let tables = slice.map(\.table)
-            let keys = slice.map(\.key)
             try await connection.queryIfOpen(
-                """
-                DELETE FROM \(unescaped: s).current_data c USING unnest(\(tables)::text[], \(keys)::text[]) AS x(t, k)
-                WHERE c.group_id = \(stream) AND c.source_table = x.t AND c.source_key = x.k
-                """, logger: logger)
+                deleteStoredRowsQuery(schema: s, stream: stream, keys: Array(slice)), logger: logger)
         }
         var rows = CopyTextRows(capacity: planner.changed.count * 256)
         for key in planner.changed {

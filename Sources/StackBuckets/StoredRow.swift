@@ -81,23 +81,48 @@ public struct BucketMembership: Hashable, Sendable {
     }
 }
 
-/// What storage remembers of a source row (`current_data`): bucket memberships, parameter lookups, a row copy.
+/// What storage remembers of a source row (`current_data`): bucket memberships, parameter lookups and, for rows
+/// large enough to have TOASTed values, a row copy.
 public struct StoredRow: Hashable, Sendable {
     /// Buckets the row's outputs are in.
     public var buckets: [BucketMembership]
     /// Serialized parameter lookup keys the row produced.
     public var lookups: [String]
-    /// The full row (used to fill unchanged TOAST values of later updates).
-    public var data: SQLiteRow
-    /// `data` as the JSON object text `current_data` stores.
+    /// The full row, used to fill unchanged TOAST values of later updates; nil when no copy is kept.
+    public var data: SQLiteRow?
+    /// `data` as the JSON object text `current_data` stores; empty when no copy is kept.
     public var dataText: String
 
     /// Creates a stored row; `dataText` must be `data.jsonText` (pass it when it is already at hand).
-    public init(buckets: [BucketMembership], lookups: [String], data: SQLiteRow, dataText: String? = nil) {
+    public init(buckets: [BucketMembership], lookups: [String], data: SQLiteRow?, dataText: String? = nil) {
         self.buckets = buckets
         self.lookups = lookups
         self.data = data
-        self.dataText = dataText ?? data.jsonText
+        self.dataText = data == nil ? "" : dataText ?? data?.jsonText ?? ""
+    }
+
+    /// Rows whose JSON text is at least this long keep a copy in `current_data`.
+    ///
+    /// An update reports a column as unchanged (pgoutput `'u'`) only when the old value is stored out of line, and
+    /// Postgres moves values out of line only from rows past its TOAST threshold (about 2 KB; `toast_tuple_target`
+    /// can lower it to 128 bytes). A smaller row needs no copy: that saves writing and reading most rows twice. An
+    /// unchanged marker without a copy still works: the value is read from the source table (`incompleteRows`).
+    public static let copyThreshold = 1024
+
+    /// True when `row` is large enough that a later update may leave some of its values out (see `copyThreshold`).
+    public static func needsCopy(_ row: SQLiteRow) -> Bool {
+        var size = 2
+        for column in row.columns {
+            size += column.name.utf8.count + 4
+            switch column.value {
+            case .null: size += 4
+            case .integer, .real: size += 20
+            case .text(let text): size += text.utf8.count
+            case .blob(let bytes): size += bytes.count * 2
+            }
+            if size >= copyThreshold { return true }
+        }
+        return false
     }
 }
 
@@ -133,7 +158,7 @@ extension StoredRow {
         return writer.text
     }
 
-    /// Parses the stored columns; malformed values read as empty.
+    /// Parses the stored columns; malformed values read as empty, and an empty `dataText` as no copy.
     init(bucketsText: String, lookupsText: String, dataText: String) {
         var buckets: [BucketMembership] = []
         if case .array(let items)? = try? JSONValue.parse(bucketsText) {
@@ -149,7 +174,9 @@ extension StoredRow {
         if case .array(let items)? = try? JSONValue.parse(lookupsText) {
             for case .string(let lookup) in items { lookups.append(lookup) }
         }
-        self.init(buckets: buckets, lookups: lookups, data: SQLiteRow(jsonObject: dataText), dataText: dataText)
+        self.init(
+            buckets: buckets, lookups: lookups, data: dataText.isEmpty ? nil : SQLiteRow(jsonObject: dataText),
+            dataText: dataText)
     }
 }
 

@@ -1,6 +1,7 @@
 import Logging
 import PostgresNIO
 import StackBuckets
+import StackCore
 import StackPGOutput
 import StackPostgres
 import StackSyncRules
@@ -89,6 +90,7 @@ struct StreamConsumer {
     }
 
     private func write(_ changes: [RowChange], lsn: LSN) async throws -> CommitOutcome {
+        let start = ContinuousClock.now
         var planner = try await plan(changes)
         if !planner.incompleteRows.isEmpty {
             // An update that left a TOASTed column alone, on a row with no stored copy (its table is still being
@@ -107,7 +109,16 @@ struct StreamConsumer {
                 "sync rule evaluation failed for a row",
                 metadata: ["sync.definition": "\(error.definition)", "error": "\(error.message)"])
         }
-        return try await runner.storage.commit(stream: runner.streamID, planner: planner, lsn: lsn)
+        let planned = ContinuousClock.now
+        let outcome = try await runner.storage.commit(stream: runner.streamID, planner: planner, lsn: lsn)
+        runner.logger.debug(
+            "replication batch written",
+            metadata: [
+                "replication.changes": "\(changes.count)", "replication.ops": "\(outcome.opCount)",
+                "replication.plan_ms": "\((planned - start).milliseconds)",
+                "replication.write_ms": "\((ContinuousClock.now - planned).milliseconds)",
+            ])
+        return outcome
     }
 
     private func plan(_ changes: [RowChange]) async throws -> BatchPlanner {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import StackConfig
+import StackCore
 import StackReplication
 import Synchronization
 import UnixSignals
@@ -139,9 +140,4 @@ final class SyncRulesReloader: Service, Sendable {
                 + "(\(reason)); the next stack up drops it"
         }
     }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,19 +1,21 @@
-@testable import StackBuckets
 import StackSyncRules
 import Testing
 
+@testable import StackBuckets
+
 @Suite struct BatchPlannerTests {
-    let rules = try! SyncRules.parse(yaml: """
-        bucket_definitions:
-          user_data:
-            parameters: SELECT request.user_id() as user_id
-            data:
-              - SELECT * FROM documents WHERE owner_id = bucket.user_id
-          by_list:
-            parameters: SELECT id AS list_id FROM lists WHERE owner_id = request.user_id()
-            data:
-              - SELECT * FROM todos WHERE list_id = bucket.list_id
-        """)
+    let rules = try! SyncRules.parse(
+        yaml: """
+            bucket_definitions:
+              user_data:
+                parameters: SELECT request.user_id() as user_id
+                data:
+                  - SELECT * FROM documents WHERE owner_id = bucket.user_id
+              by_list:
+                parameters: SELECT id AS list_id FROM lists WHERE owner_id = request.user_id()
+                data:
+                  - SELECT * FROM todos WHERE list_id = bucket.list_id
+            """)
     let documents = SourceTable(name: "documents")
 
     private func put(_ id: String, owner: String, body: String = "x", oldKey: String? = nil, unchanged: [String] = [])
@@ -40,8 +42,9 @@ import Testing
         #expect(planner.ops.map(\.op) == ["PUT"])
         #expect(planner.ops[0].bucket == #"1#user_data["u1"]"#)
         #expect(planner.ops[0].data == #"{"id":"d1","owner_id":"u1","body":"x"}"#)
-        #expect(planner.ops[0].checksum
-            == OpChecksum.put(objectType: "documents", objectID: "d1", data: planner.ops[0].data!))
+        #expect(
+            planner.ops[0].checksum
+                == OpChecksum.put(objectType: "documents", objectID: "d1", data: planner.ops[0].data!))
     }
 
     @Test func ownerChangeRemovesFromTheOldBucket() {
@@ -62,13 +65,34 @@ import Testing
     }
 
     @Test func unchangedToastIsFilledFromTheStoredCopy() {
-        let planner = planned([put("d1", owner: "u1", body: "long text"), put("d1", owner: "u2", unchanged: ["body"])])
-        #expect(planner.ops[1].data == #"{"id":"d1","owner_id":"u2","body":"long text"}"#)
+        let long = String(repeating: "long text ", count: 300)
+        let planner = planned([put("d1", owner: "u1", body: long), put("d1", owner: "u2", unchanged: ["body"])])
+        #expect(planner.ops[1].data == #"{"id":"d1","owner_id":"u2","body":"\#(long)"}"#)
         #expect(planner.incompleteRows.isEmpty)
     }
 
+    @Test func onlyRowsLargeEnoughForToastKeepACopy() {
+        let key = SourceRowKey(table: "public.documents", key: SourceRowKey.keyText([.text("d1")]))
+        let small = planned([put("d1", owner: "u1", body: "short")])
+        #expect(small.rows[key]??.data == nil)
+        #expect(small.rows[key]??.dataText == "")
+        #expect(small.rows[key]??.buckets.map(\.bucket) == [#"1#user_data["u1"]"#])
+        let body = String(repeating: "b", count: StoredRow.copyThreshold)
+        let large = planned([put("d1", owner: "u1", body: body)])
+        #expect(large.rows[key]??.data?["body"] == .text(body))
+        #expect(large.rows[key]??.dataText == #"{"id":"d1","owner_id":"u1","body":"\#(body)"}"#)
+        // Stored without a copy, then an unchanged marker: the row is reported for a read from the source table.
+        let parsed = StoredRow(bucketsText: small.rows[key]!!.bucketsText, lookupsText: "[]", dataText: "")
+        #expect(parsed.data == nil)
+        let marked = planned([put("d1", owner: "u2", unchanged: ["body"])], stored: [key: parsed])
+        #expect(marked.incompleteRows == [key])
+        #expect(marked.ops.map(\.op) == ["PUT", "REMOVE"])
+    }
+
     @Test func deleteAndTruncateRemoveEveryMembership() {
-        var planner = planned([put("d1", owner: "u1"), put("d2", owner: "u2"), .delete(table: documents, key: #"["d1"]"#)])
+        var planner = planned([
+            put("d1", owner: "u1"), put("d2", owner: "u2"), .delete(table: documents, key: #"["d1"]"#),
+        ])
         #expect(planner.ops.map(\.op) == ["PUT", "PUT", "REMOVE"])
         planner.apply(.truncate([documents]))
         #expect(planner.ops.map(\.op) == ["PUT", "PUT", "REMOVE", "REMOVE"])
@@ -78,14 +102,16 @@ import Testing
     @Test func parameterRowsAndTombstones() {
         let lists = SourceTable(name: "lists")
         var planner = BatchPlanner(rules: rules, streamID: 1)
-        let change = RowChange.put(table: lists, key: #"["l1"]"#, oldKey: nil, row: ["id": "l1", "owner_id": "u1"],
+        let change = RowChange.put(
+            table: lists, key: #"["l1"]"#, oldKey: nil, row: ["id": "l1", "owner_id": "u1"],
             unchanged: [])
         planner.load(planner.needsLoad(change), found: [:])
         planner.apply(change)
         #expect(planner.parameters.count == 1)
         #expect(planner.parameters[0].lookup == #"["by_list","1","u1"]"#)
         #expect(planner.parameters[0].parameters == #"[{"list_id":"l1"}]"#)
-        planner.apply(.put(table: lists, key: #"["l1"]"#, oldKey: nil, row: ["id": "l1", "owner_id": "u2"], unchanged: []))
+        planner.apply(
+            .put(table: lists, key: #"["l1"]"#, oldKey: nil, row: ["id": "l1", "owner_id": "u2"], unchanged: []))
         #expect(planner.parameters.map(\.parameters) == [#"[{"list_id":"l1"}]"#, #"[{"list_id":"l1"}]"#, "[]"])
         #expect(planner.parameters[2].lookup == #"["by_list","1","u1"]"#)
     }
@@ -94,7 +120,7 @@ import Testing
         let row = StoredRow(
             buckets: [BucketMembership(bucket: #"1#b["x"]"#, table: "t", id: "1")], lookups: [#"["a","1",2]"#],
             data: ["id": "1", "n": .integer(3), "r": .real(2.0), "z": .null])
-        let parsed = StoredRow(bucketsText: row.bucketsText, lookupsText: row.lookupsText, dataText: row.data.jsonText)
+        let parsed = StoredRow(bucketsText: row.bucketsText, lookupsText: row.lookupsText, dataText: row.dataText)
         #expect(parsed == row)
     }
 }
