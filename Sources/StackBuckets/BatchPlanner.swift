@@ -29,6 +29,56 @@ public struct BatchPlanner: Sendable {
         self.streamID = streamID
     }
 
+    /// Takes what the changes applied since the last call write, so a long batch is written chunk by chunk in one
+    /// transaction: `ops` and `parameters` start empty again, and the rows written count as stored from now on.
+    public mutating func takeWrites() -> PlannedWrites {
+        var replaced: [SourceRowKey] = []
+        var saved: [(key: SourceRowKey, row: StoredRow)] = []
+        for key in changed {
+            if stored.contains(key) { replaced.append(key) }
+            if let row = rows[key] ?? nil {
+                saved.append((key, row))
+                stored.insert(key)
+            } else {
+                stored.remove(key)
+            }
+        }
+        let writes = PlannedWrites(ops: ops, parameters: parameters, replaced: replaced, saved: saved)
+        ops.removeAll(keepingCapacity: true)
+        parameters.removeAll(keepingCapacity: true)
+        changed.removeAll(keepingCapacity: true)
+        return writes
+    }
+
+    /// Rows of `changes` that report unchanged (TOASTed) columns while no copy of the row is at hand to fill them
+    /// from: these are read from the source table before the changes are applied. Conservative: a row this batch
+    /// wrote without a copy counts as missing, even where applying would have found one.
+    public func missingCopies(in changes: [RowChange]) -> Set<SourceRowKey> {
+        var missing: Set<SourceRowKey> = []
+        var hasCopy: [SourceRowKey: Bool] = [:]
+        var truncated: Set<String> = []
+        for change in changes {
+            switch change {
+            case .put(let table, let key, let oldKey, let row, let unchanged):
+                let source = SourceRowKey(table: table.description, key: key)
+                if let oldKey, oldKey != key { hasCopy[SourceRowKey(table: table.description, key: oldKey)] = false }
+                if !unchanged.isEmpty {
+                    let known =
+                        hasCopy[source]
+                        ?? (!truncated.contains(source.table) && (rows[source] ?? nil)?.data != nil)
+                    if !known { missing.insert(source) }
+                }
+                hasCopy[source] = unchanged.isEmpty && StoredRow.needsCopy(row)
+            case .delete(let table, let key):
+                hasCopy[SourceRowKey(table: table.description, key: key)] = false
+            case .truncate(let tables):
+                truncated.formUnion(tables.map(\.description))
+                for key in hasCopy.keys where truncated.contains(key.table) { hasCopy[key] = false }
+            }
+        }
+        return missing
+    }
+
     /// Keys of `change` whose stored state is not loaded yet.
     public func needsLoad(_ change: RowChange) -> [SourceRowKey] {
         switch change {

@@ -45,6 +45,18 @@ extension BucketStorage {
     public func commit(stream: Int, planner: BatchPlanner, lsn: LSN?, progress: SnapshotProgress? = nil)
         async throws -> CommitOutcome
     {
+        var planner = planner
+        return try await commit(stream: stream, lsn: lsn, progress: progress) { writer in
+            try await writer.write(planner.takeWrites())
+        }
+    }
+
+    /// Like `commit(stream:planner:lsn:progress:)` for a batch planned chunk by chunk: `produce` hands each chunk's
+    /// writes to the writer, which writes them in the transaction while `produce` plans the next chunk.
+    public func commit(
+        stream: Int, lsn: LSN?, progress: SnapshotProgress? = nil,
+        writing produce: (inout BatchWriter) async throws -> Void
+    ) async throws -> CommitOutcome {
         let s = self.s
         let logger = self.logger
         let channel = self.channel
@@ -52,9 +64,17 @@ extension BucketStorage {
         let outcome: CommitOutcome
         do {
             outcome = try await client.transaction(logger: logger) { connection -> CommitOutcome in
-                try await Self.write(planner, stream: stream, s: s, on: connection, logger: logger)
+                var writer = BatchWriter(connection: connection, stream: stream, s: s, logger: logger)
+                do {
+                    try await produce(&writer)
+                    try await writer.finish()
+                } catch {
+                    // The connection is free for the ROLLBACK only once the chunk being written is done.
+                    await writer.abandon()
+                    throw error
+                }
                 var maxOp: Int64 = 0
-                if !planner.ops.isEmpty || !planner.parameters.isEmpty {
+                if writer.drewOpIDs {
                     // The last id the sequence handed to this session: the op or parameter row written last.
                     let rows = try await connection.queryIfOpen(
                         "SELECT currval('\(unescaped: s).op_id_sequence')", logger: logger)
@@ -77,10 +97,10 @@ extension BucketStorage {
                             SET keepalive_op = GREATEST(coalesce(keepalive_op, 0), \(maxOp)) WHERE id = \(stream)
                             """, logger: logger)
                     }
-                    return CommitOutcome(checkpoint: nil, activated: false, superseded: [], opCount: planner.ops.count)
+                    return CommitOutcome(checkpoint: nil, activated: false, superseded: [], opCount: writer.opCount)
                 }
                 return try await Self.checkpoint(
-                    stream: stream, lsn: lsn, maxOp: maxOp, opCount: planner.ops.count, s: s, schema: schema,
+                    stream: stream, lsn: lsn, maxOp: maxOp, opCount: writer.opCount, s: s, schema: schema,
                     channel: channel, on: connection, logger: logger)
             }
         } catch {
@@ -94,81 +114,7 @@ extension BucketStorage {
 
     /// A checkpoint without data: advances the LSN so write checkpoints resolve (logical `ping` messages).
     public func keepalive(stream: Int, lsn: LSN) async throws -> CommitOutcome {
-        try await commit(stream: stream, planner: BatchPlanner.empty, lsn: lsn)
-    }
-
-    // Ops, parameter rows and row states go in with COPY: the op ids come from the column default as each row is
-    // inserted, in the order planned (PROTOCOL §7.2: "nextval in statement order").
-    private static func write(
-        _ planner: BatchPlanner, stream: Int, s: String, on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        guard !planner.ops.isEmpty || !planner.parameters.isEmpty || !planner.changed.isEmpty else { return }
-        // COPY names its table unqualified: the storage schema comes first for the rest of this transaction.
-        try await connection.queryIfOpen("SET LOCAL search_path TO \(unescaped: s)", logger: logger)
-        if !planner.ops.isEmpty {
-            var rows = CopyTextRows(capacity: planner.ops.count * 256)
-            for op in planner.ops {
-                rows.append(stream)
-                rows.append(op.bucket)
-                rows.append(op.op)
-                rows.append(op.source.table)
-                rows.append(op.source.key)
-                rows.append(op.table)
-                rows.append(op.rowID)
-                rows.append(Int64(op.checksum))
-                rows.append(op.data)
-                rows.endRow()
-            }
-            try await connection.copy(
-                rows, into: "bucket_data",
-                columns: [
-                    "group_id", "bucket_name", "op", "source_table", "source_key", "table_name", "row_id", "checksum",
-                    "data",
-                ], logger: logger)
-        }
-        if !planner.parameters.isEmpty {
-            var rows = CopyTextRows(capacity: planner.parameters.count * 128)
-            for parameter in planner.parameters {
-                rows.append(stream)
-                rows.append(parameter.source.table)
-                rows.append(parameter.source.key)
-                rows.append(parameter.lookup)
-                rows.append(parameter.parameters)
-                rows.endRow()
-            }
-            try await connection.copy(
-                rows, into: "bucket_parameters",
-                columns: ["group_id", "source_table", "source_key", "lookup", "bucket_parameters"], logger: logger)
-        }
-        try await saveRows(planner, stream: stream, s: s, on: connection, logger: logger)
-    }
-
-    // A changed row that was stored is deleted, and every changed row that still exists is inserted anew: one
-    // DELETE for the replaced rows and one COPY, instead of an upsert per row.
-    private static func saveRows(
-        _ planner: BatchPlanner, stream: Int, s: String, on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        let replaced = planner.changed.filter { planner.stored.contains($0) }.map { $0 }
-        for start in stride(from: 0, to: replaced.count, by: chunkSize) {
-            let slice = replaced[start..<min(start + chunkSize, replaced.count)]
-            try await connection.queryIfOpen(
-                deleteStoredRowsQuery(schema: s, stream: stream, keys: Array(slice)), logger: logger)
-        }
-        var rows = CopyTextRows(capacity: planner.changed.count * 256)
-        for key in planner.changed {
-            guard let row = planner.rows[key] ?? nil else { continue }
-            rows.append(stream)
-            rows.append(key.table)
-            rows.append(key.key)
-            rows.append(row.bucketsText)
-            rows.append(row.lookupsText)
-            rows.append(row.dataText)
-            rows.endRow()
-        }
-        guard rows.count > 0 else { return }
-        try await connection.copy(
-            rows, into: "current_data",
-            columns: ["group_id", "source_table", "source_key", "buckets", "lookups", "data"], logger: logger)
+        try await commit(stream: stream, lsn: lsn) { _ in }
     }
 
     // PROTOCOL §7.3: a checkpoint needs the snapshot done and an LSN at or past both the last checkpoint and
@@ -228,12 +174,5 @@ extension BucketStorage {
 
     private static func quoteJSON(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-}
-
-extension BatchPlanner {
-    /// A planner with no rules output, for keepalives.
-    static var empty: BatchPlanner {
-        BatchPlanner(rules: try! SyncRules.parse(definitions: []), streamID: 0)
     }
 }

@@ -110,10 +110,13 @@ public final class BucketStorage: Sendable {
     }
 
     /// Applies changes to a planner, loading the stored state each one needs.
-    /// `assumeNew` skips the lookup (a fresh snapshot chunk: no stored row can exist yet).
-    public func plan(_ changes: [RowChange], into planner: inout BatchPlanner, stream: Int, assumeNew: Bool = false)
-        async throws
-    {
+    /// `assumeNew` skips the lookup (a fresh snapshot chunk: no stored row can exist yet). `fill` receives the
+    /// changes and the rows among them whose unchanged TOAST columns have no stored copy to come from
+    /// (`BatchPlanner.missingCopies`), and returns the changes with those values filled in.
+    public func plan(
+        _ changes: [RowChange], into planner: inout BatchPlanner, stream: Int, assumeNew: Bool = false,
+        fill: (([RowChange], Set<SourceRowKey>) async throws -> [RowChange])? = nil
+    ) async throws {
         if !assumeNew {
             var missing: [SourceRowKey] = []
             var seen: Set<SourceRowKey> = []
@@ -121,6 +124,11 @@ public final class BucketStorage: Sendable {
                 for key in planner.needsLoad(change) where seen.insert(key).inserted { missing.append(key) }
             }
             planner.load(missing, found: try await storedRows(stream: stream, keys: missing))
+        }
+        var changes = changes
+        if let fill {
+            let missing = planner.missingCopies(in: changes)
+            if !missing.isEmpty { changes = try await fill(changes, missing) }
         }
         for change in changes {
             if case .truncate(let tables) = change {

@@ -38,3 +38,18 @@ public struct PlannedParameter: Hashable, Sendable {
     /// JSON array of the bucket-parameter rows.
     public var parameters: String
 }
+
+/// What one chunk of a batch writes: its ops and parameter rows in order, and the `current_data` rows it replaces.
+public struct PlannedWrites: Sendable {
+    /// Ops in order (their op ids are drawn as they are inserted).
+    public var ops: [PlannedOp]
+    /// Parameter-index rows in order.
+    public var parameters: [PlannedParameter]
+    /// Rows stored before this chunk that it changed: their `current_data` row is deleted.
+    public var replaced: [SourceRowKey]
+    /// Rows that exist after this chunk: their `current_data` row is (re)inserted.
+    public var saved: [(key: SourceRowKey, row: StoredRow)]
+
+    /// True when nothing is to be written.
+    public var isEmpty: Bool { ops.isEmpty && parameters.isEmpty && replaced.isEmpty && saved.isEmpty }
+}

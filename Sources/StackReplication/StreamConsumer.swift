@@ -89,19 +89,27 @@ struct StreamConsumer {
         }
     }
 
+    // A batch is planned and written in chunks within its one storage transaction: while one chunk's rows go into
+    // Postgres, the next chunk's stored rows are looked up and its ops planned.
     private func write(_ changes: [RowChange], lsn: LSN) async throws -> CommitOutcome {
         let start = ContinuousClock.now
-        var planner = try await plan(changes)
-        if !planner.incompleteRows.isEmpty {
-            // An update that left a TOASTed column alone, on a row with no stored copy (its table is still being
-            // copied, or the copy is missing): read that column's current value from the table. It may be newer than
-            // the update, never older, and any later change to it comes through the stream.
-            let filled = try await fillingUnchangedColumns(changes, incomplete: Set(planner.incompleteRows))
-            planner = try await plan(filled)
-            if !planner.incompleteRows.isEmpty {
-                runner.logger.warning(
-                    "unchanged TOAST values without a stored copy or a source row; columns left out",
-                    metadata: ["replication.rows": "\(planner.incompleteRows.count)"])
+        var planning = Duration.zero
+        var planner = BatchPlanner(rules: runner.rules, streamID: runner.streamID)
+        let outcome = try await runner.storage.commit(stream: runner.streamID, lsn: lsn) { writer in
+            for first in stride(from: 0, to: max(changes.count, 1), by: Self.chunkChanges) {
+                let chunk = Array(changes[first..<min(first + Self.chunkChanges, changes.count)])
+                let planStart = ContinuousClock.now
+                let incomplete = planner.incompleteRows.count
+                try await runner.storage.plan(chunk, into: &planner, stream: runner.streamID) { changes, missing in
+                    try await fillingUnchangedColumns(changes, incomplete: missing)
+                }
+                if planner.incompleteRows.count > incomplete {
+                    runner.logger.warning(
+                        "unchanged TOAST values without a stored copy or a source row; columns left out",
+                        metadata: ["replication.rows": "\(planner.incompleteRows.count - incomplete)"])
+                }
+                planning += ContinuousClock.now - planStart
+                try await writer.write(planner.takeWrites())
             }
         }
         for error in planner.errors.prefix(5) {
@@ -109,23 +117,18 @@ struct StreamConsumer {
                 "sync rule evaluation failed for a row",
                 metadata: ["sync.definition": "\(error.definition)", "error": "\(error.message)"])
         }
-        let planned = ContinuousClock.now
-        let outcome = try await runner.storage.commit(stream: runner.streamID, planner: planner, lsn: lsn)
         runner.logger.debug(
             "replication batch written",
             metadata: [
                 "replication.changes": "\(changes.count)", "replication.ops": "\(outcome.opCount)",
-                "replication.plan_ms": "\((planned - start).milliseconds)",
-                "replication.write_ms": "\((ContinuousClock.now - planned).milliseconds)",
+                "replication.plan_ms": "\(planning.milliseconds)",
+                "replication.total_ms": "\((ContinuousClock.now - start).milliseconds)",
             ])
         return outcome
     }
 
-    private func plan(_ changes: [RowChange]) async throws -> BatchPlanner {
-        var planner = BatchPlanner(rules: runner.rules, streamID: runner.streamID)
-        try await runner.storage.plan(changes, into: &planner, stream: runner.streamID)
-        return planner
-    }
+    /// Changes planned and handed to the writer at a time.
+    static let chunkChanges = 5_000
 
     private func fillingUnchangedColumns(_ changes: [RowChange], incomplete: Set<SourceRowKey>) async throws
         -> [RowChange]

@@ -5,16 +5,20 @@ import Testing
 
 @Suite("replication into bucket storage")
 struct ReplicationTests {
-    private func verify(_ harness: ReplicationHarness, _ checkpoint: Checkpoint, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    private func verify(
+        _ harness: ReplicationHarness, _ checkpoint: Checkpoint, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let actual = try await harness.bucketContents(checkpoint)
         let expected = try await harness.expectedDocuments(streamID: checkpoint.streamID)
         #expect(actual == expected, sourceLocation: sourceLocation)
         #expect(try await harness.checksumMismatches(stream: checkpoint.streamID) == 0, sourceLocation: sourceLocation)
         // The storage's checksums are the wrapping sums of the stored op checksums.
         let buckets = Array(expected.keys)
-        let sums = try await harness.storage.checksums(stream: checkpoint.streamID, buckets: buckets, upTo: checkpoint.opID)
+        let sums = try await harness.storage.checksums(
+            stream: checkpoint.streamID, buckets: buckets, upTo: checkpoint.opID)
         for bucket in buckets {
-            let ops = try await harness.storage.ops(stream: checkpoint.streamID, positions: [bucket: 0], upTo: checkpoint.opID, limit: 100_000)
+            let ops = try await harness.storage.ops(
+                stream: checkpoint.streamID, positions: [bucket: 0], upTo: checkpoint.opID, limit: 100_000)
             let sum = ops.first?.ops.reduce(UInt32(0)) { $0 &+ $1.checksum } ?? 0
             #expect(sums[bucket]?.checksum == sum, sourceLocation: sourceLocation)
             #expect(sums[bucket]?.count == ops.first?.ops.count, sourceLocation: sourceLocation)
@@ -24,7 +28,8 @@ struct ReplicationTests {
     @Test func snapshotThenStreamingLandsInTheRightBuckets() async throws {
         let harness = try await ReplicationHarness()
         try await harness.execute(
-            "INSERT INTO documents (id, owner_id, title) SELECT 'd' || g, 'u' || (g % 3), 'doc ' || g FROM generate_series(1, 25000) g")
+            "INSERT INTO documents (id, owner_id, title) SELECT 'd' || g, 'u' || (g % 3), 'doc ' || g FROM generate_series(1, 25000) g"
+        )
         harness.start()
         let first = try await harness.waitForCatchUp()
         try await verify(harness, first)
@@ -44,17 +49,44 @@ struct ReplicationTests {
         try await harness.stop()
     }
 
+    @Test func aTransactionLongerThanAChunkIsWrittenChunkByChunkAndConverges() async throws {
+        let harness = try await ReplicationHarness()
+        harness.start()
+        try await harness.waitForCatchUp()
+        // One source transaction of 12,300 changes (3 chunks): rows inserted in the first chunk are moved to another
+        // owner and deleted in the last one, so later chunks replace rows written earlier in the same transaction.
+        try await harness.execute(
+            """
+            DO $$ BEGIN
+              INSERT INTO documents (id, owner_id, title)
+                SELECT 'd' || g, 'u' || (g % 3), 'doc ' || g FROM generate_series(1, 12000) g;
+              UPDATE documents SET owner_id = 'u9' WHERE id IN (SELECT 'd' || g FROM generate_series(1, 100) g);
+              DELETE FROM documents WHERE id IN (SELECT 'd' || g FROM generate_series(201, 300) g);
+            END $$
+            """)
+        let checkpoint = try await harness.waitForCatchUp()
+        try await verify(harness, checkpoint)
+        // 12,000 PUTs, a PUT and a REMOVE per moved row, a REMOVE per deleted row: nothing twice.
+        #expect(try await harness.opCount(stream: checkpoint.streamID) == 12_300)
+        #expect(
+            try await harness.value("SELECT count(*)::text FROM powersync.current_data")
+                == harness.value("SELECT count(*)::text FROM documents"))
+        try await harness.stop()
+    }
+
     @Test func ownerChangeAndIdChangeRemoveFromTheOldBucket() async throws {
         let harness = try await ReplicationHarness()
         harness.start()
-        try await harness.execute("INSERT INTO documents (id, owner_id, title) VALUES ('a', 'u1', 'x'), ('b', 'u1', 'y')")
+        try await harness.execute(
+            "INSERT INTO documents (id, owner_id, title) VALUES ('a', 'u1', 'x'), ('b', 'u1', 'y')")
         let start = try await harness.waitForCatchUp()
         try await harness.execute("UPDATE documents SET owner_id = 'u2' WHERE id = 'a'")
         try await harness.execute("UPDATE documents SET id = 'b2' WHERE id = 'b'")
         let checkpoint = try await harness.waitForCatchUp()
         try await verify(harness, checkpoint)
         let u1 = "\(start.streamID)#user_data[\"u1\"]"
-        let ops = try await harness.storage.ops(stream: start.streamID, positions: [u1: start.opID], upTo: checkpoint.opID)
+        let ops = try await harness.storage.ops(
+            stream: start.streamID, positions: [u1: start.opID], upTo: checkpoint.opID)
         #expect(ops.first?.ops.map(\.op) == [.remove, .remove, .put])
         #expect(ops.first?.ops.map(\.objectID) == ["a", "b", "b2"])
         try await harness.stop()
@@ -65,7 +97,8 @@ struct ReplicationTests {
         harness.start()
         // ~200 kB of incompressible text is stored out of line (TOAST).
         try await harness.execute(
-            "INSERT INTO documents (id, owner_id, title, content) SELECT 'big', 'u1', 't', string_agg(md5(g::text), '') FROM generate_series(1, 6000) g")
+            "INSERT INTO documents (id, owner_id, title, content) SELECT 'big', 'u1', 't', string_agg(md5(g::text), '') FROM generate_series(1, 6000) g"
+        )
         _ = try await harness.waitForCatchUp()
         try await harness.execute("UPDATE documents SET title = 'renamed' WHERE id = 'big'")
         let checkpoint = try await harness.waitForCatchUp()
@@ -94,7 +127,8 @@ struct ReplicationTests {
     @Test func restartResumesFromTheSlotWithoutDuplicates() async throws {
         let harness = try await ReplicationHarness()
         harness.start()
-        try await harness.execute("INSERT INTO documents (id, owner_id) SELECT 'd' || g, 'u1' FROM generate_series(1, 50) g")
+        try await harness.execute(
+            "INSERT INTO documents (id, owner_id) SELECT 'd' || g, 'u1' FROM generate_series(1, 50) g")
         let first = try await harness.waitForCatchUp()
         try await harness.stop()
         // Written while replication is down: the slot keeps it.
@@ -116,7 +150,8 @@ struct ReplicationTests {
         let first = try await harness.waitForCatchUp()
         try await harness.stop()
         let slot = try await harness.value(
-            "SELECT slot_name FROM \(harness.config.sync.storageSchema).replication_streams WHERE id = \(first.streamID)")!
+            "SELECT slot_name FROM \(harness.config.sync.storageSchema).replication_streams WHERE id = \(first.streamID)"
+        )!
         // Keep a copy of the slot at this position: restoring it later is a crash right after the bucket commit
         // and before the confirm (the slot replays transactions storage already has).
         try await harness.execute("SELECT pg_copy_logical_replication_slot('\(slot)', '\(slot)_copy')")
@@ -132,7 +167,10 @@ struct ReplicationTests {
         try await harness.execute("SELECT pg_drop_replication_slot('\(slot)')")
         try await harness.execute("SELECT pg_copy_logical_replication_slot('\(slot)_copy', '\(slot)')")
         try await harness.execute("SELECT pg_drop_replication_slot('\(slot)_copy')")
-        #expect(try await harness.value("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '\(slot)'") == confirmedBefore)
+        #expect(
+            try await harness.value(
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '\(slot)'")
+                == confirmedBefore)
         harness.start()
         try await harness.execute("INSERT INTO documents (id, owner_id) VALUES ('after', 'u1')")
         let checkpoint = try await harness.waitForCatchUp()
@@ -149,8 +187,10 @@ struct ReplicationTests {
         try await harness.execute("INSERT INTO documents (id, owner_id) VALUES ('a', 'u1')")
         let first = try await harness.waitForCatchUp()
         let slot = try await harness.value(
-            "SELECT slot_name FROM \(harness.config.sync.storageSchema).replication_streams WHERE id = \(first.streamID)")!
-        try await harness.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '\(slot)'")
+            "SELECT slot_name FROM \(harness.config.sync.storageSchema).replication_streams WHERE id = \(first.streamID)"
+        )!
+        try await harness.execute(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '\(slot)'")
         try await harness.execute("INSERT INTO documents (id, owner_id) VALUES ('b', 'u1')")
         let checkpoint = try await harness.waitForCatchUp()
         try await verify(harness, checkpoint)
@@ -165,7 +205,8 @@ struct ReplicationTests {
         let first = try await harness.waitForCatchUp()
         try await harness.stop()
         let slot = try await harness.value(
-            "SELECT slot_name FROM \(harness.config.sync.storageSchema).replication_streams WHERE id = \(first.streamID)")!
+            "SELECT slot_name FROM \(harness.config.sync.storageSchema).replication_streams WHERE id = \(first.streamID)"
+        )!
         try await harness.execute("SELECT pg_drop_replication_slot('\(slot)')")
         #expect(try await harness.storage.latestCheckpoint()?.streamID == first.streamID)
         try await harness.execute("INSERT INTO documents (id, owner_id) VALUES ('b', 'u2')")
@@ -187,12 +228,14 @@ struct ReplicationTests {
         var resolved: Int64?
         while resolved == nil, ContinuousClock.now < deadline {
             if let checkpoint = try await harness.storage.latestCheckpoint() {
-                resolved = try await harness.storage.writeCheckpoint(userID: "u1", clientID: "c1", resolvedAt: checkpoint.lsn)
+                resolved = try await harness.storage.writeCheckpoint(
+                    userID: "u1", clientID: "c1", resolvedAt: checkpoint.lsn)
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(resolved == 1)
-        #expect(try await harness.storage.writeCheckpoint(userID: "u1", clientID: "other", resolvedAt: LSN(.max)) == nil)
+        #expect(
+            try await harness.storage.writeCheckpoint(userID: "u1", clientID: "other", resolvedAt: LSN(.max)) == nil)
         try await harness.stop()
     }
 
@@ -200,7 +243,8 @@ struct ReplicationTests {
         let harness = try await ReplicationHarness()
         harness.start()
         _ = try await harness.waitForCatchUp()
-        try await harness.execute("INSERT INTO documents (id, owner_id) SELECT 'd' || g, 'u1' FROM generate_series(1, 20) g")
+        try await harness.execute(
+            "INSERT INTO documents (id, owner_id) SELECT 'd' || g, 'u1' FROM generate_series(1, 20) g")
         for round in 1...5 {
             try await harness.execute("UPDATE documents SET title = 'r\(round)'")
         }
@@ -208,11 +252,13 @@ struct ReplicationTests {
         let checkpoint = try await harness.waitForCatchUp()
         try await harness.stop()
         let bucket = "\(checkpoint.streamID)#user_data[\"u1\"]"
-        let before = try await harness.storage.checksums(stream: checkpoint.streamID, buckets: [bucket], upTo: checkpoint.opID)
+        let before = try await harness.storage.checksums(
+            stream: checkpoint.streamID, buckets: [bucket], upTo: checkpoint.opID)
         let contentsBefore = try await harness.bucketContents(checkpoint)
         let summary = try await harness.storage.compact(stream: checkpoint.streamID, upTo: checkpoint.opID)
         #expect(summary.moved > 0)
-        let after = try await harness.storage.checksums(stream: checkpoint.streamID, buckets: [bucket], upTo: checkpoint.opID)
+        let after = try await harness.storage.checksums(
+            stream: checkpoint.streamID, buckets: [bucket], upTo: checkpoint.opID)
         #expect(after[bucket]?.checksum == before[bucket]?.checksum)
         #expect(after[bucket]!.count < before[bucket]!.count)
         #expect(try await harness.bucketContents(checkpoint) == contentsBefore)

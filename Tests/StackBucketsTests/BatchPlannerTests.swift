@@ -123,4 +123,68 @@ import Testing
         let parsed = StoredRow(bucketsText: row.bucketsText, lookupsText: row.lookupsText, dataText: row.dataText)
         #expect(parsed == row)
     }
+
+    @Test func takeWritesHandsOverEachChunkAndRemembersWhatIsStored() {
+        let key = SourceRowKey(table: "public.documents", key: SourceRowKey.keyText([.text("d1")]))
+        var planner = planned([put("d1", owner: "u1")])
+        let first = planner.takeWrites()
+        #expect(first.ops.map(\.op) == ["PUT"])
+        #expect(first.replaced.isEmpty)
+        #expect(first.saved.map(\.key) == [key])
+        #expect(planner.ops.isEmpty && planner.changed.isEmpty)
+        // Written in an earlier chunk of the same transaction: its row is replaced, not inserted twice.
+        planner.apply(put("d1", owner: "u2"))
+        let second = planner.takeWrites()
+        #expect(second.ops.map(\.op) == ["PUT", "REMOVE"])
+        #expect(second.replaced == [key])
+        #expect(second.saved.map(\.row.buckets.first?.bucket) == [#"1#user_data["u2"]"#])
+        planner.apply(.delete(table: documents, key: key.key))
+        let third = planner.takeWrites()
+        #expect(third.ops.map(\.op) == ["REMOVE"])
+        #expect(third.replaced == [key])
+        #expect(third.saved.isEmpty)
+        #expect(planner.takeWrites().isEmpty)
+        // Deleted in this transaction: a new row with the key is inserted, nothing is deleted.
+        planner.apply(put("d1", owner: "u3"))
+        let fourth = planner.takeWrites()
+        #expect(fourth.replaced.isEmpty)
+        #expect(fourth.saved.map(\.key) == [key])
+    }
+
+    @Test func missingCopiesAreTheUnchangedMarkersWithNothingToFillFrom() {
+        let long = String(repeating: "x", count: StoredRow.copyThreshold)
+        let withCopy = SourceRowKey(table: "public.documents", key: SourceRowKey.keyText([.text("big")]))
+        let noCopy = SourceRowKey(table: "public.documents", key: SourceRowKey.keyText([.text("small")]))
+        let fresh = SourceRowKey(table: "public.documents", key: SourceRowKey.keyText([.text("fresh")]))
+        var planner = BatchPlanner(rules: rules, streamID: 1)
+        planner.load(
+            [withCopy, noCopy],
+            found: [
+                withCopy: StoredRow(
+                    buckets: [], lookups: [], data: ["id": "big", "owner_id": "u1", "body": .text(long)]),
+                noCopy: StoredRow(buckets: [], lookups: [], data: nil),
+            ])
+        #expect(planner.missingCopies(in: [put("big", owner: "u2", unchanged: ["body"])]).isEmpty)
+        #expect(planner.missingCopies(in: [put("small", owner: "u2", unchanged: ["body"])]) == [noCopy])
+        #expect(planner.missingCopies(in: [put("fresh", owner: "u2", unchanged: ["body"])]) == [fresh])
+        // Earlier changes of the same chunk count: a large put gives a copy, a delete or a truncate takes it away.
+        #expect(
+            planner.missingCopies(in: [
+                put("small", owner: "u1", body: long), put("small", owner: "u2", unchanged: ["body"]),
+            ]).isEmpty)
+        #expect(
+            planner.missingCopies(in: [
+                .delete(table: documents, key: withCopy.key), put("big", owner: "u2", unchanged: ["body"]),
+            ])
+                == [withCopy])
+        #expect(
+            planner.missingCopies(in: [.truncate([documents]), put("big", owner: "u2", unchanged: ["body"])]) == [
+                withCopy
+            ])
+        // An identity change leaves nothing under the old key.
+        #expect(
+            planner.missingCopies(in: [
+                put("big2", owner: "u1", oldKey: withCopy.key), put("big", owner: "u2", unchanged: ["body"]),
+            ]) == [withCopy])
+    }
 }

@@ -1,0 +1,121 @@
+import Logging
+import PostgresNIO
+import StackPostgres
+
+/// Writes the chunks of one batch into its storage transaction, one chunk at a time, in the background: `write`
+/// returns once the previous chunk is written and this one has started, so the caller plans the next chunk while
+/// Postgres takes this one. Ops keep their planned order (PROTOCOL §7.2: op ids are drawn in statement order).
+public struct BatchWriter {
+    let connection: PostgresConnection
+    let stream: Int
+    let s: String
+    let logger: Logger
+    private var inFlight: Task<Void, Error>?
+    /// Ops written so far.
+    public private(set) var opCount = 0
+    /// True once an op or parameter row drew an id from the sequence in this transaction.
+    public private(set) var drewOpIDs = false
+
+    init(connection: PostgresConnection, stream: Int, s: String, logger: Logger) {
+        self.connection = connection
+        self.stream = stream
+        self.s = s
+        self.logger = logger
+    }
+
+    /// Waits for the chunk being written, then starts writing `writes`.
+    public mutating func write(_ writes: PlannedWrites) async throws {
+        try await finish()
+        guard !writes.isEmpty else { return }
+        opCount += writes.ops.count
+        drewOpIDs = drewOpIDs || !writes.ops.isEmpty || !writes.parameters.isEmpty
+        let (connection, stream, s, logger) = (connection, stream, s, logger)
+        inFlight = Task {
+            try await Self.write(writes, stream: stream, s: s, on: connection, logger: logger)
+        }
+    }
+
+    /// Waits until every chunk handed over is written; throws the first write's error.
+    public mutating func finish() async throws {
+        guard let task = inFlight else { return }
+        inFlight = nil
+        try await task.value
+    }
+
+    /// Waits for the chunk being written, ignoring its outcome (the transaction is rolled back).
+    mutating func abandon() async {
+        _ = try? await finish()
+    }
+
+    // Ops, parameter rows and row states go in with COPY: the op ids come from the column default as each row is
+    // inserted, in the order planned. The rows are serialised here, off the planning task.
+    private static func write(
+        _ writes: PlannedWrites, stream: Int, s: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        // COPY names its table unqualified: the storage schema comes first for the rest of this transaction.
+        try await connection.queryIfOpen("SET LOCAL search_path TO \(unescaped: s)", logger: logger)
+        if !writes.ops.isEmpty {
+            var rows = CopyTextRows(capacity: writes.ops.count * 256)
+            for op in writes.ops {
+                rows.append(stream)
+                rows.append(op.bucket)
+                rows.append(op.op)
+                rows.append(op.source.table)
+                rows.append(op.source.key)
+                rows.append(op.table)
+                rows.append(op.rowID)
+                rows.append(Int64(op.checksum))
+                rows.append(op.data)
+                rows.endRow()
+            }
+            try await connection.copy(
+                rows, into: "bucket_data",
+                columns: [
+                    "group_id", "bucket_name", "op", "source_table", "source_key", "table_name", "row_id", "checksum",
+                    "data",
+                ], logger: logger)
+        }
+        if !writes.parameters.isEmpty {
+            var rows = CopyTextRows(capacity: writes.parameters.count * 128)
+            for parameter in writes.parameters {
+                rows.append(stream)
+                rows.append(parameter.source.table)
+                rows.append(parameter.source.key)
+                rows.append(parameter.lookup)
+                rows.append(parameter.parameters)
+                rows.endRow()
+            }
+            try await connection.copy(
+                rows, into: "bucket_parameters",
+                columns: ["group_id", "source_table", "source_key", "lookup", "bucket_parameters"], logger: logger)
+        }
+        try await saveRows(writes, stream: stream, s: s, on: connection, logger: logger)
+    }
+
+    // A changed row that was stored is deleted, and every changed row that still exists is inserted anew: one
+    // DELETE for the replaced rows and one COPY, instead of an upsert per row.
+    private static func saveRows(
+        _ writes: PlannedWrites, stream: Int, s: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let chunkSize = BucketStorage.chunkSize
+        for start in stride(from: 0, to: writes.replaced.count, by: chunkSize) {
+            let slice = writes.replaced[start..<min(start + chunkSize, writes.replaced.count)]
+            try await connection.queryIfOpen(
+                BucketStorage.deleteStoredRowsQuery(schema: s, stream: stream, keys: Array(slice)), logger: logger)
+        }
+        guard !writes.saved.isEmpty else { return }
+        var rows = CopyTextRows(capacity: writes.saved.count * 256)
+        for (key, row) in writes.saved {
+            rows.append(stream)
+            rows.append(key.table)
+            rows.append(key.key)
+            rows.append(row.bucketsText)
+            rows.append(row.lookupsText)
+            rows.append(row.dataText)
+            rows.endRow()
+        }
+        try await connection.copy(
+            rows, into: "current_data",
+            columns: ["group_id", "source_table", "source_key", "buckets", "lookups", "data"], logger: logger)
+    }
+}
