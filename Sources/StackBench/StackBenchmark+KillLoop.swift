@@ -68,13 +68,12 @@ extension StackBenchmark {
 
     /// PUT ops and distinct rows of `user`'s bucket in the served stream.
     static func bucketRows(_ db: PostgresClient, user: String, logger: Logger) async throws -> (Int, Int) {
-        let bucket = "#by_user[\"\(user)\"]"
+        guard let (stream, _) = try await servedStream(db, logger: logger) else { return (0, 0) }
+        let bucket = "\(stream)#by_user[\"\(user)\"]"
         let rows = try await db.query(
             """
             SELECT count(*)::bigint, count(DISTINCT row_id)::bigint FROM powersync.bucket_data
-            WHERE op = 'PUT' AND bucket_name = (
-              SELECT id::text FROM powersync.replication_streams WHERE state = 'ACTIVE' ORDER BY id DESC LIMIT 1
-            ) || \(bucket)
+            WHERE group_id = \(stream) AND bucket_name = \(bucket) AND op = 'PUT'
             """, logger: logger)
         for try await (ops, distinct) in rows.decode((Int64, Int64).self) { return (Int(ops), Int(distinct)) }
         return (0, 0)
