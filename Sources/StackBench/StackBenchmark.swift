@@ -46,6 +46,7 @@ public enum StackBenchmark {
                 figures += snapshot.figures
                 figures += try await replicationAndInitialSync(
                     options, stack: stack, db: db, url: url, http: http, progress: progress)
+                figures += try await singleRowTransactions(options, db: db, url: url, progress: progress)
                 figures += try await upload(options, stack: stack, db: db, http: http, progress: progress)
                 figures += try await endToEnd(options, stack: stack, progress: progress)
                 figures += try await fanout(options, stack: stack, db: db, http: http, progress: progress)
