@@ -7,7 +7,7 @@ extension StackBenchmark {
     /// Connections the single-row transactions are committed over.
     static let commitWriters = 16
 
-    /// Replication of many small transactions: `rows` single-row transactions (`BEGIN`, `INSERT`, `COMMIT`)
+    /// Replication of many small transactions: `rows` single-row transactions (one autocommit `INSERT` each)
     /// committed as fast as `commitWriters` connections can, from the first commit sent to the checkpoint covering
     /// the last row, vs the same commits into an unreplicated table. The writers run with `synchronous_commit = off`
     /// in both, so the figure is the replicator's pace and not the WAL flush of each commit.
@@ -72,13 +72,11 @@ extension StackBenchmark {
                         try await client.withConnection { connection in
                             try await connection.query("SET synchronous_commit = off", logger: logger)
                             for index in stride(from: writer, to: count, by: writers) {
-                                try await connection.query("BEGIN", logger: logger)
                                 try await connection.query(
                                     """
                                     INSERT INTO \(unescaped: table) (id, owner_id, title, content)
                                     VALUES (\("\(prefix)-\(index)"), \(owner), 'title', \(content))
                                     """, logger: logger)
-                                try await connection.query("COMMIT", logger: logger)
                             }
                         }
                     }

@@ -7,12 +7,15 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure a real stack (child process, its own managed Postgres) and print a table.",
-        discussion: HelpText.reflow("""
+        discussion: HelpText.reflow(
+            """
             Starts `stack up` on a managed Postgres under <state_dir>/bench (initdb on the first run), then measures:
             startup time; server RSS and CPU with --streams idle streams; snapshot of --rows existing rows (kill -9,
             drop the stream, restart; vs COPY … TO STDOUT of the table); a fresh in-process StackClient device
             applying them into SQLite (vs a plain SQLite bulk insert of the same rows); replication of one --rows
-            transaction (vs INSERT into an unreplicated table); initial sync of --rows rows to one client (vs COPY … TO
+            transaction (vs INSERT into an unreplicated table) and of --rows single-row transactions over 16
+            connections, first commit to the checkpoint covering the last (vs the same commits into an unreplicated
+            table); initial sync of --rows rows to one client (vs COPY … TO
             STDOUT of the same rows); upload of client transactions of 1,000 PUTs (vs a multi-row INSERT of the same
             rows); end-to-end latency from an insert on device A to its apply on device B; fan-out latency from commit
             to line received at --clients clients of one user; replication lag under a steady load: single-row

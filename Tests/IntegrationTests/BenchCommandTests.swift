@@ -10,6 +10,7 @@ struct BenchCommandTests {
         "snapshot_rows_per_s", "baseline_copy_table_rows_per_s",
         "client_apply_rows_per_s", "baseline_sqlite_insert_rows_per_s",
         "replication_rows_per_s", "baseline_insert_rows_per_s",
+        "replication_tx_rows_per_s", "baseline_tx_rows_per_s",
         "initial_sync_ops_per_s", "initial_sync_mb_per_s", "baseline_copy_rows_per_s",
         "upload_rows_per_s", "baseline_multirow_insert_rows_per_s",
         "e2e_p50_ms", "e2e_p99_ms", "fanout_p50_ms", "fanout_p99_ms", "rss_after_mib",
@@ -19,8 +20,8 @@ struct BenchCommandTests {
 
     /// Figures compared with a same-run baseline.
     static let ratioIDs: Set<String> = [
-        "snapshot_rows_per_s", "client_apply_rows_per_s", "replication_rows_per_s", "initial_sync_ops_per_s",
-        "upload_rows_per_s", "lag_p50_ms", "lag_p99_ms",
+        "snapshot_rows_per_s", "client_apply_rows_per_s", "replication_rows_per_s", "replication_tx_rows_per_s",
+        "initial_sync_ops_per_s", "upload_rows_per_s", "lag_p50_ms", "lag_p99_ms",
     ]
 
     @Test("--quick --json --kill-loop 1 runs every figure and prints valid JSON with each one, spread and ratio")
@@ -58,7 +59,7 @@ struct BenchCommandTests {
         // Spread over --runs: the repeated figures carry one sample per run.
         for id in [
             "startup_s", "upload_rows_per_s", "snapshot_rows_per_s", "client_apply_rows_per_s", "e2e_p99_ms",
-            "lag_p99_ms", "lag_rate_tx_per_s",
+            "lag_p99_ms", "lag_rate_tx_per_s", "replication_tx_rows_per_s",
         ] {
             #expect(byID[id]?["samples"] as? Int == 2, "\(id)")
         }
