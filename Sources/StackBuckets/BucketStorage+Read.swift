@@ -67,18 +67,30 @@ extension BucketStorage {
                 """, logger: logger
             ) { rows in
                 var byBucket: [String: [BucketOp]] = [:]
-                for try await row in rows.decode(
-                    (String, Int64, String, String?, String?, String?, String?, String?, Int64, Int64?).self)
-                {
-                    let type = OpType(rawValue: row.2) ?? .put
+                // Cell by cell: a download decodes every op, and a ten-element tuple decode costs a generic metadata
+                // lookup per row.
+                for try await row in rows {
+                    var cells = row.makeIterator()
+                    func next() throws -> PostgresCell {
+                        guard let cell = cells.next() else { throw BucketStorageError.malformedRow }
+                        return cell
+                    }
+                    let bucket = try next().decode(String.self)
+                    let opID = try next().decode(Int64.self)
+                    let type = OpType(rawValue: try next().decode(String.self)) ?? .put
+                    let objectType = try next().decode(String?.self)
+                    let objectID = try next().decode(String?.self)
+                    let table = try next().decode(String?.self)
+                    let key = try next().decode(String?.self)
+                    let data = try next().decode(String?.self)
+                    let checksum = try next().decode(Int64.self)
+                    let targetOp = try next().decode(Int64?.self)
                     let subkey: String? =
-                        if let table = row.5, let key = row.6 { Subkey.make(sourceTable: table, sourceKey: key) } else {
-                            nil
-                        }
-                    byBucket[row.0, default: []].append(
+                        if let table, let key { Subkey.make(sourceTable: table, sourceKey: key) } else { nil }
+                    byBucket[bucket, default: []].append(
                         BucketOp(
-                            opID: row.1, op: type, objectType: row.3, objectID: row.4, subkey: subkey, data: row.7,
-                            checksum: UInt32(truncatingIfNeeded: row.8), targetOp: row.9))
+                            opID: opID, op: type, objectType: objectType, objectID: objectID, subkey: subkey,
+                            data: data, checksum: UInt32(truncatingIfNeeded: checksum), targetOp: targetOp))
                 }
                 return byBucket
             }

@@ -14,6 +14,12 @@ public struct BucketStorageError: CodedError {
         self.message = message
     }
 
+    /// A storage row had fewer columns than its query selects (a storage schema that is not this version's).
+    static let malformedRow = Self(
+        code: "STACK-B004",
+        message: "A bucket storage row had fewer columns than expected. Run `stack sync rebuild` to rebuild the "
+            + "storage schema.")
+
     /// A storage query failed.
     static func query(_ what: String, _ error: any Error) -> Self {
         Self(

@@ -34,12 +34,18 @@ public enum Subkey {
     /// `<source table>/<32 hex digits>`: the source table and a hash of the row's replica identity.
     public static func make(sourceTable: String, sourceKey: String) -> String {
         // PowerSync sends `<source table id>/<uuid of the identity>`; clients treat it as opaque text.
+        // Every op of a download carries one, so the text is written byte by byte (not 32 `String(_:radix:)`s).
         let digest = SHA256.hash(data: Array(sourceKey.utf8))
-        var hex = ""
-        hex.reserveCapacity(32)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(sourceTable.utf8.count + 33)
+        bytes.append(contentsOf: sourceTable.utf8)
+        bytes.append(UInt8(ascii: "/"))
         for byte in digest.prefix(16) {
-            hex += String(byte >> 4, radix: 16) + String(byte & 0x0F, radix: 16)
+            bytes.append(hexDigits[Int(byte >> 4)])
+            bytes.append(hexDigits[Int(byte & 0x0F)])
         }
-        return sourceTable + "/" + hex
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -13,8 +13,9 @@ import Testing
     @Test func valuesComputedWithPythonHashlib() {
         // struct.unpack('<I', hashlib.sha256(text.encode()).digest()[:4])[0]
         #expect(OpChecksum.remove(subkey: "public.documents/00") == 3_820_658_887)
-        #expect(OpChecksum.put(objectType: "documents", objectID: "d1", data: #"{"id":"d1","title":"é ☃"}"#)
-            == 2_157_357_473)
+        #expect(
+            OpChecksum.put(objectType: "documents", objectID: "d1", data: #"{"id":"d1","title":"é ☃"}"#)
+                == 2_157_357_473)
     }
 
     @Test func agreesWithPythonOnRandomTexts() throws {
@@ -44,7 +45,15 @@ import Testing
     @Test func bucketChecksumWrapsAt32Bits() {
         #expect(OpChecksum.add(0xFFFF_FFFF, 2) == 1)
         #expect(OpChecksum.reduce(4_294_967_296 + 5) == 5)
-        #expect(BucketChecksum(bucket: "b", checksum: 2_582_164_875, count: 1, hasClear: false).signedChecksum
-            == -1_712_802_421)
+        #expect(
+            BucketChecksum(bucket: "b", checksum: 2_582_164_875, count: 1, hasClear: false).signedChecksum
+                == -1_712_802_421)
+    }
+
+    @Test func subkeyIsTheTableAndTheFirst16BytesOfTheKeysSHA256InLowercaseHex() {
+        // Expected value from Python: "public.documents/" + hashlib.sha256(b'["d1"]').hexdigest()[:32]
+        #expect(
+            Subkey.make(sourceTable: "public.documents", sourceKey: #"["d1"]"#)
+                == "public.documents/903020c452b302a0b2271066ff11b3d4")
     }
 }
