@@ -130,6 +130,9 @@ struct StreamConsumer {
     /// Changes planned and handed to the writer at a time.
     static let chunkChanges = 5_000
 
+    // An update that left a TOASTed column alone, on a row with no stored copy (its table is still being copied, the
+    // row was stored without one, or the copy is missing): that column's current value is read from the table. It
+    // may be newer than the update, never older, and any later change to it comes through the stream.
     private func fillingUnchangedColumns(_ changes: [RowChange], incomplete: Set<SourceRowKey>) async throws
         -> [RowChange]
     {
