@@ -42,13 +42,8 @@ public struct LagProbe: Sendable {
     /// Runs the probe on its own connections to `url` (`writers` + the listener), so it neither waits for nor
     /// takes connections of anyone else's pool.
     public func run(url: DatabaseURL, logger: Logger) async throws -> Result {
-        var configuration = try url.clientConfiguration()
-        configuration.options.maximumConnections = writers + 2
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await run(client: client, logger: logger)
+        try await PostgresClient.withClient(url, maximumConnections: writers + 2, logger: logger) { client in
+            try await run(client: client, logger: logger)
         }
     }
 

@@ -58,14 +58,9 @@ extension StackBenchmark {
         var quiet = Logger(label: "stack.bench")
         quiet.logLevel = .critical
         let logger = quiet
-        var configuration = try url.clientConfiguration()
-        configuration.options.maximumConnections = commitWriters
         let writers = commitWriters
         let content = String(repeating: "0123456789abcdef", count: 12)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { runner in
-            runner.addTask { await client.run() }
-            defer { runner.cancelAll() }
+        try await PostgresClient.withClient(url, maximumConnections: writers, logger: logger) { client in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<writers {
                     group.addTask {

@@ -15,6 +15,7 @@ public struct BatchWriter {
     public private(set) var opCount = 0
     /// True once an op or parameter row drew an id from the sequence in this transaction.
     public private(set) var drewOpIDs = false
+    private var wroteChunk = false
 
     init(connection: PostgresConnection, stream: Int, s: String, logger: Logger) {
         self.connection = connection
@@ -30,7 +31,13 @@ public struct BatchWriter {
         opCount += writes.ops.count
         drewOpIDs = drewOpIDs || !writes.ops.isEmpty || !writes.parameters.isEmpty
         let (connection, stream, s, logger) = (connection, stream, s, logger)
+        let first = !wroteChunk
+        wroteChunk = true
         inFlight = Task {
+            if first {
+                // COPY names its table unqualified: the storage schema comes first for the rest of this transaction.
+                try await connection.queryIfOpen("SET LOCAL search_path TO \(unescaped: s)", logger: logger)
+            }
             try await Self.write(writes, stream: stream, s: s, on: connection, logger: logger)
         }
     }
@@ -52,8 +59,6 @@ public struct BatchWriter {
     private static func write(
         _ writes: PlannedWrites, stream: Int, s: String, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        // COPY names its table unqualified: the storage schema comes first for the rest of this transaction.
-        try await connection.queryIfOpen("SET LOCAL search_path TO \(unescaped: s)", logger: logger)
         if !writes.ops.isEmpty {
             var rows = CopyTextRows(capacity: writes.ops.count * 256)
             for op in writes.ops {
