@@ -52,7 +52,8 @@ extension ClientCommand {
     struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Connect, upload pending writes, download until caught up, then exit.",
-            discussion: HelpText.reflow("""
+            discussion: HelpText.reflow(
+                """
                 Exits 1 with the reason when the sync service (POST <sync>/sync/stream) is not available.
                 --watch stays connected: local writes are uploaded as they appear and every change that lands prints
                 one line, `TABLE ID insert|update|delete col=value …` (with --json one JSON object per line);
@@ -81,6 +82,7 @@ extension ClientCommand {
                 let before = try ClientUploads.Counts(database)
                 let report: SyncClient.Report
                 let printer = ChangePrinter()
+                let start = ContinuousClock.now
                 do {
                     report = try await ClientUploads.withTimeout(seconds: timeout) {
                         try await client.syncOnce { event in
@@ -96,11 +98,13 @@ extension ClientCommand {
                         "the sync service is not available at \(url) (\(ClientUploads.detail(error))), so nothing was "
                             + "downloaded. Check that `stack up` runs a sync service and that sync.listen is right.")
                 }
+                let seconds = (ContinuousClock.now - start).seconds
                 let after = try ClientUploads.Counts(database)
                 Console.out(ClientUploads.describe(before: before, after: after))
                 if let checkpoint = report.appliedCheckpoint {
                     Console.out(
-                        "caught up: checkpoint \(checkpoint.value) applied, \(report.rowsApplied) row(s) changed")
+                        "caught up in \(String(format: "%.2f", seconds)) s: checkpoint \(checkpoint.value) applied, "
+                            + "\(report.rowsApplied) row(s) changed")
                 } else if report.blockedByUploads {
                     Console.out("downloaded, but not applied: \(after.pendingTransactions) upload(s) still pending")
                 }

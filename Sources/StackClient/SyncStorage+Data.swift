@@ -7,13 +7,14 @@ extension SyncStorage {
     /// Stores a chunk of ops (PowerSync's client rules: live PUTs kept, superseded hashes moved to `add_checksum`).
     ///
     /// Only the last op per key in the chunk can stay live, so earlier ones go straight to `add_checksum`; stored
-    /// ops with the chunk's keys are superseded (looked up only when the bucket holds ops at all), and the
-    /// survivors are inserted with one prepared statement bound straight from the decoded strings.
+    /// ops with the chunk's keys are superseded, and the survivors are inserted with one prepared statement bound
+    /// straight from the decoded strings. Stored keys are looked up only when the bucket holds ops at all, and in a
+    /// bucket this storage has filled from empty only for keys its `StoredKeyIndex` may hold.
     public func applyData(_ batch: SyncDataBatch) throws {
-        try database.writeDownloaded { db in try Self.store(batch, db) }
+        try database.writeDownloaded { db in try Self.store(batch, db, index: storedKeys) }
     }
 
-    static func store(_ batch: SyncDataBatch, _ db: Database) throws {
+    static func store(_ batch: SyncDataBatch, _ db: Database, index: StoredKeyIndex?) throws {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO ps_buckets(name) VALUES (?)").execute(arguments: [
             batch.bucket
         ])
@@ -25,6 +26,7 @@ extension SyncStorage {
         var lastApplied: Int64 = bucket["last_applied_op"]
         var add = Checksum(UInt32(truncatingIfNeeded: bucket["add_checksum"] as Int64))
         var live = Checksum(UInt32(truncatingIfNeeded: bucket["op_checksum"] as Int64))
+        var known = index?.take(batch.bucket, state: StoredKeyIndex.State(bucketID: bucketID, add: add, live: live))
         let markUpdated = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO ps_updated_rows(row_type, row_id) VALUES (?, ?)")
         var entries = batch.data[...]
@@ -43,6 +45,7 @@ extension SyncStorage {
             live = .zero
             lastApplied = 0
             entries = entries[(clear + 1)...]
+            if index != nil { known = StoredKeyIndex.Keys() }
         }
         var keys = [String?](repeating: nil, count: batch.data.count)
         var lastIndexByKey: [String: Int] = [:]
@@ -53,13 +56,20 @@ extension SyncStorage {
             keys[index] = key
             lastIndexByKey[key] = index
         }
-        if !lastIndexByKey.isEmpty,
-            try Bool.fetchOne(
+        if let tracked = known {
+            let candidates = lastIndexByKey.filter { tracked.mayContain($0.key) }
+            if !candidates.isEmpty {
+                try supersede(db, bucketID: bucketID, keys: candidates, entries: batch.data, add: &add, live: &live)
+            }
+        } else if !lastIndexByKey.isEmpty {
+            let holdsOps = try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM ps_oplog WHERE bucket = ?)"), arguments: [bucketID]
             )
-                == true
-        {
-            try supersede(db, bucketID: bucketID, keys: lastIndexByKey, entries: batch.data, add: &add, live: &live)
+            if holdsOps == true {
+                try supersede(db, bucketID: bucketID, keys: lastIndexByKey, entries: batch.data, add: &add, live: &live)
+            } else if index != nil {
+                known = StoredKeyIndex.Keys()  // an empty bucket: track what goes in from here
+            }
         }
         let insert = try RawStatement(
             db,
@@ -80,6 +90,7 @@ extension SyncStorage {
             }
             if entry.op == .put {
                 live += entry.checksum
+                known?.insert(key)
                 insert.bind(bucketID, at: 1)
                 insert.bind(entry.opID.value, at: 2)
                 insert.bind(Int64(entry.checksum.value), at: 7)
@@ -105,6 +116,11 @@ extension SyncStorage {
                   last_op = max(last_op, ?), count_since_last = count_since_last + ? WHERE id = ?
                 """
         ).execute(arguments: [Int64(add.value), Int64(live.value), lastApplied, lastOp, batch.data.count, bucketID])
+        // A bucket row with both checksums zero is what a new row looks like: never trusted as "left by us".
+        if let index, add != .zero || live != .zero {
+            index.update(
+                batch.bucket, state: StoredKeyIndex.State(bucketID: bucketID, add: add, live: live), keys: known)
+        }
         try db.cachedStatement(
             sql: """
                 INSERT INTO ps_download_stats(bucket, ops) VALUES (?, ?)

@@ -7,6 +7,8 @@ import StackProtocol
 public struct SyncStorage: Sendable {
     /// The device database.
     public let database: ClientDatabase
+    /// Keys this storage stored into buckets it filled from empty (see `applyData`).
+    let storedKeys = StoredKeyIndex()
 
     /// How many changed rows an apply lists at most.
     public static let defaultChangeLimit = 1000

@@ -125,4 +125,41 @@ import Testing
         #expect(result == .applied)
         #expect(try TestSupport.titles(database) == ["a": "two", "b": "B"])
     }
+
+    @Test func opsStoredByAnotherWriterAreLookedUpAgain() throws {
+        // This storage fills "u" from empty and so skips looking up keys it has not stored itself; a second
+        // storage on the same file (another process syncing the device) stores "b" in between.
+        let database = try TestSupport.openDatabase()
+        let storage = SyncStorage(database: database)
+        let other = SyncStorage(database: database)
+        let a = TestSupport.put(1, "a", title: "A")
+        let b = TestSupport.put(2, "b", title: "one")
+        let newerB = TestSupport.put(3, "b", title: "two")
+        try storage.applyData(TestSupport.batch("u", [a]))
+        try other.applyData(TestSupport.batch("u", [b], after: 1))
+        try storage.applyData(TestSupport.batch("u", [newerB], after: 2))
+        let keys = try database.read { try String.fetchAll($0, sql: "SELECT key FROM ps_oplog ORDER BY op_id") }
+        #expect(keys == ["todos/a/s", "todos/b/s"])
+        let result = try storage.syncLocal(Self.complete(3, [TestSupport.bucket("u", [a, b, newerB])]))
+        #expect(result == .applied)
+        #expect(try TestSupport.titles(database) == ["a": "A", "b": "two"])
+    }
+
+    @Test func aClearInTheMiddleOfADownloadLeavesOnlyWhatFollowsIt() throws {
+        let database = try TestSupport.openDatabase()
+        let storage = SyncStorage(database: database)
+        let a = TestSupport.put(1, "a", title: "A")
+        let b = TestSupport.put(2, "b", title: "B")
+        let clear = OplogEntry(opID: 3, op: .clear, checksum: a.checksum + b.checksum)
+        let newerA = TestSupport.put(4, "a", title: "A2")
+        try storage.applyData(TestSupport.batch("u", [a, b]))
+        try storage.applyData(TestSupport.batch("u", [clear, newerA], after: 2))
+        let againA = TestSupport.put(5, "a", title: "A3")
+        try storage.applyData(TestSupport.batch("u", [againA], after: 4))
+        let keys = try database.read { try String.fetchAll($0, sql: "SELECT key FROM ps_oplog") }
+        #expect(keys == ["todos/a/s"])
+        let result = try storage.syncLocal(Self.complete(5, [TestSupport.bucket("u", [clear, newerA, againA])]))
+        #expect(result == .applied)
+        #expect(try TestSupport.titles(database) == ["a": "A3"])
+    }
 }
