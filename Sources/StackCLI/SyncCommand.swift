@@ -23,8 +23,7 @@ struct SyncCommand: AsyncParsableCommand {
         func run() async throws {
             let logger = global.logger()
             let config = try global.loadConfig()
-            let url = try SyncCommand.requireURL(config)
-            try await PostgresClient.withClient(url, logger: logger) { client in
+            try await CommandDatabase.withClient(config: config, logger: logger) { client in
                 let storage = BucketStorage(client: client, schema: config.sync.storageSchema, logger: logger)
                 guard let stream = try await storage.activeStream(), let checkpoint = stream.checkpoint else {
                     Console.out("nothing to compact: no replication checkpoint yet")
@@ -52,8 +51,8 @@ struct SyncCommand: AsyncParsableCommand {
                 Console.error("STACK-R104: a stack is running (pid \(running.pid)); stop it with stack down first.")
                 throw ExitCode(1)
             }
-            let url = try SyncCommand.requireURL(config)
-            let dropped = try await PostgresClient.withClient(url, logger: logger) { client in
+            // With the stack stopped its managed Postgres is too: started for this command and stopped again.
+            let dropped = try await CommandDatabase.withClient(config: config, logger: logger) { client in
                 let storage = BucketStorage(client: client, schema: config.sync.storageSchema, logger: logger)
                 let streams = try await storage.allStreams()
                 for stream in streams {
@@ -68,13 +67,5 @@ struct SyncCommand: AsyncParsableCommand {
             }
             Console.out("dropped \(dropped) replication stream(s); the next stack up rebuilds the buckets")
         }
-    }
-
-    static func requireURL(_ config: StackConfig) throws -> DatabaseURL {
-        guard let url = DatabaseLocator.url(config) else {
-            Console.error("The managed Postgres is not running; start it with stack up (or set postgres.url).")
-            throw ExitCode(1)
-        }
-        return url
     }
 }

@@ -104,6 +104,49 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"))
     }
 
+    @Test("sync compact and sync rebuild with the stack stopped start the managed Postgres for themselves")
+    func syncMaintenanceWhileDown() async throws {
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let rules = """
+
+            sync_rules:
+              bucket_definitions:
+                by_user:
+                  parameters: SELECT request.user_id() as user_id
+                  data:
+                    - SELECT id, body FROM notes WHERE owner_id = bucket.user_id
+            """
+        try (try String(contentsOfFile: path, encoding: .utf8) + rules).write(
+            toFile: path, atomically: true, encoding: .utf8)
+        // `up --exec` runs its command once the stream has its first checkpoint, after the snapshot.
+        let streams =
+            #"psql -X -At "$STACK_DATABASE_URL" -c "SELECT string_agg(id || ':' || snapshot_done, ',' ORDER BY id) FROM powersync.replication_streams""#
+        let first = try await runStack([
+            "up", "--config", path, "--exec",
+            #"psql -X -q "$STACK_DATABASE_URL" -c "INSERT INTO notes VALUES ('n1', 'u1', 'x')" && "# + streams,
+        ])
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.hasSuffix("\n1:true\n"), "\(first.out)")
+
+        let compact = try await runStack(["sync", "compact", "--config", path])
+        #expect(compact.status == 0, "\(compact.err)")
+        #expect(compact.out.contains("compacted stream 1 up to op"), "\(compact.out)")
+        let rebuild = try await runStack(["sync", "rebuild", "--config", path])
+        #expect(rebuild.status == 0, "\(rebuild.err)")
+        #expect(rebuild.out.contains("dropped 1 replication stream(s)"), "\(rebuild.out)")
+        #expect(
+            !FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"),
+            "the Postgres started for the command is stopped again")
+
+        // The next start builds a new stream from a new snapshot, which holds the row again.
+        let ops =
+            #" -c "SELECT count(*) FROM powersync.bucket_data WHERE group_id = 2 AND source_key IS NOT NULL""#
+        let second = try await runStack(["up", "--config", path, "--exec", streams + ops])
+        #expect(second.status == 0, "\(second.err)")
+        #expect(second.out.hasSuffix("2:true\n1\n"), "\(second.out)")
+    }
+
     @Test("a port in use: one clear message, exit 1, nothing started")
     func portInUse() async throws {
         let (path, stateDir) = try managedConfig()
