@@ -14,8 +14,8 @@ struct ConfigBuilder {
         let sections = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
         let stateDir = loader.absolute(sections["state_dir"].flatMap { reader.string($0, "state_dir") } ?? ".stack")
         let postgres = buildPostgres(sections["postgres"], stateDir: stateDir)
-        let auth = buildAuth(sections["auth"])
         let api = buildAPI(sections["api"])
+        let auth = buildAuth(sections["auth"], api: api)
         let sync = buildSync(sections["sync"], auth: auth)
         let schema = SchemaBuilder(reader: reader).build(sections["schema"])
         let syncRules = SyncRulesBuilder(reader: reader, loader: loader).build(sections["sync_rules"])
@@ -63,9 +63,11 @@ struct ConfigBuilder {
         return PostgresSettings(url: url, managed: managed)
     }
 
-    private func buildAuth(_ node: Node?) -> AuthSettings {
+    /// Without `base_url` the auth server is where the API listens: a config that only moves `api.listen` keeps the
+    /// JWT issuer, the sync audience and the JWKS URL pointing at the running server.
+    private func buildAuth(_ node: Node?, api: APISettings) -> AuthSettings {
         var settings = AuthSettings(
-            baseURL: "http://127.0.0.1:3011", secret: nil, jwtExpiresIn: 15 * 60, trustedOrigins: [], rateLimit: true)
+            baseURL: api.listen.httpURL, secret: nil, jwtExpiresIn: 15 * 60, trustedOrigins: [], rateLimit: true)
         guard let node else { return settings }
         let known = ["base_url", "secret", "jwt", "trusted_origins", "rate_limit"]
         for (key, _, value) in reader.mapping(node, "auth", known: known) ?? [] {

@@ -20,6 +20,20 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `diagnostics` as a reader meets them in the file: by line and column within each file (files in the order
+    /// their first problem was found, problems at one position in the order found), not in the order the sections
+    /// happen to be checked.
+    public static func inFileOrder(_ diagnostics: [ConfigDiagnostic]) -> [ConfigDiagnostic] {
+        var fileOrder: [String: Int] = [:]
+        for diagnostic in diagnostics where fileOrder[diagnostic.file] == nil {
+            fileOrder[diagnostic.file] = fileOrder.count
+        }
+        return diagnostics.enumerated().sorted { a, b in
+            (fileOrder[a.element.file]!, a.element.line, a.element.column, a.offset)
+                < (fileOrder[b.element.file]!, b.element.line, b.element.column, b.offset)
+        }.map(\.element)
+    }
+
     /// `file:line:column: key: message`.
     public var description: String {
         let keyPart = key.isEmpty ? "" : "\(key): "

@@ -55,7 +55,7 @@ public struct ConfigLoader: Sendable {
         let reader = NodeReader(file: file, environment: environment)
         let config = ConfigBuilder(reader: reader, loader: self).build(root)
         if !reader.diagnostics.isEmpty || config == nil {
-            throw ConfigError.invalid(reader.diagnostics)
+            throw ConfigError.invalid(ConfigDiagnostic.inFileOrder(reader.diagnostics))
         }
         return config!
     }

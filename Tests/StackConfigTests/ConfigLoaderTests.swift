@@ -41,6 +41,21 @@ struct ConfigLoaderTests {
         #expect(config.stateDir == "/project/.stack")
     }
 
+    @Test("without auth.base_url the auth server is where the API listens, and audience and JWKS URI follow it")
+    func baseURLFollowsTheAPI() throws {
+        let moved = try parse("api:\n  listen: 127.0.0.1:4999\n" + minimalTable)
+        #expect(moved.auth.baseURL == "http://127.0.0.1:4999")
+        #expect(moved.sync.audience == ["http://127.0.0.1:4999"])
+        #expect(moved.sync.jwksURI == "http://127.0.0.1:4999/api/auth/jwks")
+        // A wildcard bind is reached through loopback on this machine.
+        let wildcard = try parse("api:\n  listen: 0.0.0.0:4998\n" + minimalTable)
+        #expect(wildcard.sync.jwksURI == "http://127.0.0.1:4998/api/auth/jwks")
+        // An explicit base URL (a proxy in front, say) still wins.
+        let proxied = try parse(
+            "auth:\n  base_url: https://app.example.com\napi:\n  listen: 127.0.0.1:4999\n" + minimalTable)
+        #expect(proxied.sync.jwksURI == "https://app.example.com/api/auth/jwks")
+    }
+
     @Test("a base URL with a path or default port derives its origin")
     func derivedOrigin() throws {
         let config = try parse("auth:\n  base_url: https://App.Example.com:443/api/auth/\n" + minimalTable)
