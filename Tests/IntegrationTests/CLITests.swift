@@ -147,6 +147,33 @@ struct CLITests {
         #expect(second.out.hasSuffix("2:true\n1\n"), "\(second.out)")
     }
 
+    @Test("up --verbose logs every service at debug level without the auth secret or a JWKS key")
+    func verboseLogsKeepSecrets() async throws {
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let secret = "log-test-secret-" + UUID().uuidString
+        let key = "bG9nLXRlc3Qta2V5LWJ5dGVzLTAxMjM0NTY3ODlhYmNkZWY"
+        let extra = """
+
+            auth:
+              secret: \(secret)
+            """
+        var yaml = try String(contentsOfFile: path, encoding: .utf8)
+        yaml = yaml.replacingOccurrences(
+            of: "sync:\n",
+            with: "sync:\n  jwks:\n    keys:\n      - { kty: oct, alg: HS256, kid: log-test, k: \(key) }\n")
+        try (yaml + extra).write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await runStack(["up", "--verbose", "--config", path, "--exec", "true"])
+        #expect(result.status == 0, "\(result.err)")
+        // The lifecycle library prints each service with its properties, the config among them.
+        #expect(
+            result.err.contains("sl-service=DatabaseSetupService(config: StackConfig(file: \(path)"), "\(result.err)")
+        #expect(result.err.contains("jwksKeys: [\"log-test\"] (redacted)"))
+        #expect(!result.err.contains(secret))
+        #expect(!result.err.contains(key))
+        #expect(!result.out.contains(secret) && !result.out.contains(key))
+    }
+
     @Test("a port in use: one clear message, exit 1, nothing started")
     func portInUse() async throws {
         let (path, stateDir) = try managedConfig()

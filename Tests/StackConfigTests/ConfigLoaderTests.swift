@@ -56,6 +56,32 @@ struct ConfigLoaderTests {
         #expect(proxied.sync.jwksURI == "https://app.example.com/api/auth/jwks")
     }
 
+    @Test("printing a config (as generic code and logs do) shows no secret, JWKS key or database password")
+    func descriptionsRedactSecrets() throws {
+        let config = try parse(
+            """
+            postgres:
+              url: postgres://app:db-password-1@127.0.0.1:5432/app
+            auth:
+              secret: auth-secret-0123456789abcdef0123
+            sync:
+              jwks:
+                keys:
+                  - { kty: oct, alg: HS256, kid: k1, k: a2V5LWJ5dGVzLTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5 }
+
+            """ + minimalTable)
+        struct Holder { let config: StackConfig }
+        for text in [
+            "\(config)", String(reflecting: config), "\(Holder(config: config))",
+            String(reflecting: Holder(config: config)),
+        ] {
+            #expect(!text.contains("db-password-1"), "\(text)")
+            #expect(!text.contains("auth-secret-0123456789abcdef0123"), "\(text)")
+            #expect(!text.contains("a2V5LWJ5dGVz"), "\(text)")
+            #expect(text.contains("postgres://app:***@127.0.0.1:5432/app") && text.contains("jwksKeys: [\"k1\"]"))
+        }
+    }
+
     @Test("a base URL with a path or default port derives its origin")
     func derivedOrigin() throws {
         let config = try parse("auth:\n  base_url: https://App.Example.com:443/api/auth/\n" + minimalTable)
