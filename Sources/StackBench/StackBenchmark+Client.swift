@@ -8,6 +8,10 @@ import StackBuckets
 import StackClient
 import StackPostgres
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension StackBenchmark {
     /// Snapshot of `rows` existing rows (a re-snapshot on start, vs COPY of the table) and a fresh device applying
     /// them into SQLite (vs a plain SQLite bulk insert of the same rows).
@@ -34,9 +38,11 @@ extension StackBenchmark {
             progress("snapshot of \(rows) rows, round \(round)/\(options.runs)")
             try await stack.kill()
             try await dropStreams(db, logger: logger)
+            settleDisk()
             let copyStart = ContinuousClock.now
             let copied = try CopyOut.run(url, query: "SELECT id, owner_id, title, content FROM bench_docs")
             copyRates.append(Double(copied.rows) / (ContinuousClock.now - copyStart).seconds)
+            settleDisk()
             stack = try stack.restart()
             // `stack up` is ready at the first checkpoint, right after the snapshot: from the stream's creation
             // (server clock) to now is the snapshot, plus a few milliseconds of readiness reporting.
@@ -56,6 +62,7 @@ extension StackBenchmark {
         for round in 1...options.runs {
             progress("client apply: a fresh device syncs \(rows) rows into SQLite, round \(round)/\(options.runs)")
             let device = try devices.device("apply-\(round)", user: user)
+            settleDisk()
             let start = ContinuousClock.now
             let report = try await device.syncOnce()
             let seconds = (ContinuousClock.now - start).seconds
@@ -88,6 +95,12 @@ extension StackBenchmark {
                 sqliteRates, unit: "rows/s"),
         ]
         return (stack, figures)
+    }
+
+    /// Writes out the page cache's dirty pages, so a timed section does not pay for the writeback of the ones before
+    /// it (a 100k-row device file is ~100 MB; the kernel flushes it in the background for seconds).
+    static func settleDisk() {
+        Glibc.sync()
     }
 
     /// Drops every replication stream and its slot, as `stack sync rebuild` does, while the stack is down.
@@ -124,6 +137,7 @@ extension StackBenchmark {
         try queue.write { db in
             try db.execute(sql: "CREATE TABLE bench_docs (id TEXT PRIMARY KEY, title TEXT, content TEXT)")
         }
+        settleDisk()
         let start = ContinuousClock.now
         try queue.write { db in
             let statement = try db.makeStatement(sql: "INSERT INTO bench_docs (id, title, content) VALUES (?, ?, ?)")

@@ -12,7 +12,9 @@ struct BenchCommand: AsyncParsableCommand {
             Starts `stack up` on a managed Postgres under <state_dir>/bench (initdb on the first run), then measures:
             startup time; server RSS and CPU with --streams idle streams; snapshot of --rows existing rows (kill -9,
             drop the stream, restart; vs COPY … TO STDOUT of the table); a fresh in-process StackClient device
-            applying them into SQLite (vs a plain SQLite bulk insert of the same rows); replication of one --rows
+            applying them into SQLite (vs a plain SQLite bulk insert of the same rows; before each of these timed
+            rounds and their baselines the page cache's dirty pages are written out, so no round pays for the
+            writeback of the one before); replication of one --rows
             transaction (vs INSERT into an unreplicated table) and of --rows single-row transactions over 16
             connections, first commit to the checkpoint covering the last (vs the same commits into an unreplicated
             table); initial sync of --rows rows to one client (vs COPY … TO

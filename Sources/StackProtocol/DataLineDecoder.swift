@@ -193,13 +193,7 @@ public enum DataLineDecoder {
 
         /// The end of the bytes from `index` that need no unescaping: the next quote, backslash or control byte.
         func plainRun(from index: Int) -> Int {
-            var index = index
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
-                index += 1
-            }
-            return index
+            JSONStringScan.firstSpecial(in: bytes, from: index)
         }
 
         // Copies the plain runs in bulk and decodes each escape between them.

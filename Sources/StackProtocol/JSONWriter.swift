@@ -104,14 +104,14 @@ public struct JSONWriter: Sendable {
             beginArray()
             for item in items { self.value(item) }
             endArray()
-            case .object(let members):
+        case .object(let members):
             beginObject()
             for name in members.keys.sorted() {
                 key(name)
                 self.value(members[name]!)
             }
             endObject()
-            }
+        }
     }
 
     /// Appends the newline that ends an NDJSON line.
@@ -135,12 +135,12 @@ public struct JSONWriter: Sendable {
         text.withUTF8 { utf8 in
             // Copy runs of plain bytes at once; only quotes, backslashes and control characters are escaped.
             var runStart = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            var index = JSONStringScan.firstSpecial(in: utf8, from: 0)
+            while index < utf8.count {
                 if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
-                appendEscape(byte)
+                appendEscape(utf8[index])
                 runStart = index + 1
+                index = JSONStringScan.firstSpecial(in: utf8, from: runStart)
             }
             if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }

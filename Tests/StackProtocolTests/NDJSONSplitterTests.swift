@@ -32,6 +32,14 @@ import Testing
         #expect(try splitter.finish() == nil)
     }
 
+    @Test func aChunkWithoutContiguousStorageIsSplitTheSameWay() throws {
+        var splitter = NDJSONSplitter()
+        let chunk = Array("{\"a\":1}\n{\"b\"".utf8).lazy.map { $0 }  // no contiguous storage to scan in place
+        #expect(chunk.withContiguousStorageIfAvailable { _ in true } == nil)
+        #expect(try splitter.push(chunk).map { String(decoding: $0, as: UTF8.self) } == [#"{"a":1}"#])
+        #expect(try splitter.push(Array(":2}\n".utf8)).map { String(decoding: $0, as: UTF8.self) } == [#"{"b":2}"#])
+    }
+
     @Test func refusesOverlongLines() {
         var splitter = NDJSONSplitter(maxLineBytes: 8)
         #expect(throws: ProtocolError.lineTooLong(limit: 8)) { _ = try splitter.push(Array("0123456789".utf8)) }
