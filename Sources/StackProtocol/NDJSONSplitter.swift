@@ -22,12 +22,12 @@ public struct NDJSONSplitter: Sendable {
     public mutating func push(_ chunk: some Collection<UInt8>) throws(ProtocolError) -> [[UInt8]] {
         // Scanned in place when the chunk is contiguous (a NIO ByteBufferView is), else after one copy: indexing a
         // generic collection byte by byte cost tens of seconds per 30 MB download in debug builds.
-        let result =
-            chunk.withContiguousStorageIfAvailable { buffer in Result { () throws(ProtocolError) in try split(buffer) }
-            }
-            ?? Array(chunk).withUnsafeBufferPointer { buffer in Result { () throws(ProtocolError) in try split(buffer) }
-            }
-        return try result.get()
+        let scanned = chunk.withContiguousStorageIfAvailable { buffer in scan(buffer) }
+        return try (scanned ?? Array(chunk).withUnsafeBufferPointer { buffer in scan(buffer) }).get()
+    }
+
+    private mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<[[UInt8]], ProtocolError> {
+        Result { () throws(ProtocolError) in try split(buffer) }
     }
 
     // Newlines are found with memchr (vectorised), not byte by byte.
