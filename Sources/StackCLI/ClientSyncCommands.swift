@@ -57,14 +57,16 @@ extension ClientCommand {
                 Exits 1 with the reason when the sync service (POST <sync>/sync/stream) is not available.
                 --watch stays connected: local writes are uploaded as they appear and every change that lands prints
                 one line, `TABLE ID insert|update|delete col=value …` (with --json one JSON object per line);
-                connection notes go to stderr. Ctrl-C or SIGTERM ends it (exit 0).
+                connection notes go to stderr. Ctrl-C or SIGTERM ends it (exit 0). Without --watch, --json prints one
+                object: uploaded, applied and rejected transactions, the applied checkpoint (null if none), rows
+                changed, uploads still pending, whether they blocked the download's apply, and seconds taken.
                 """))
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ClientOptions
         @Option(name: .long, help: "Give up after this many seconds (not with --watch).") var timeout: Int = 60
         @Flag(name: .long, help: "Stay connected and print each change as it lands.") var watch = false
-        @Flag(name: .long, help: "With --watch: one JSON object per change line.") var json = false
+        @Flag(name: .long, help: "Print JSON for scripts (with --watch: one object per change line).") var json = false
 
         func run() async throws {
             let logger = global.logger()
@@ -92,7 +94,11 @@ extension ClientCommand {
                 } catch let error as ClientError {
                     guard let url = ClientUploads.syncServiceURL(error) else { throw error }
                     let after = try ClientUploads.Counts(database)
-                    if after != before { Console.out(ClientUploads.describe(before: before, after: after)) }
+                    if after != before {
+                        // Uploads went through before the download failed: say so (on stderr with --json).
+                        let note = ClientUploads.describe(before: before, after: after)
+                        if json { Console.error(note) } else { Console.out(note) }
+                    }
                     throw StackError(
                         "STACK-K110",
                         "the sync service is not available at \(url) (\(ClientUploads.detail(error))), so nothing was "
@@ -100,6 +106,10 @@ extension ClientCommand {
                 }
                 let seconds = (ContinuousClock.now - start).seconds
                 let after = try ClientUploads.Counts(database)
+                if json {
+                    Console.json(SyncSummary(before: before, after: after, report: report, seconds: seconds))
+                    return
+                }
                 Console.out(ClientUploads.describe(before: before, after: after))
                 if let checkpoint = report.appliedCheckpoint {
                     Console.out(
@@ -109,6 +119,47 @@ extension ClientCommand {
                     Console.out("downloaded, but not applied: \(after.pendingTransactions) upload(s) still pending")
                 }
             }
+        }
+    }
+
+    /// `stack client sync --json` (one-shot).
+    struct SyncSummary: Encodable {
+        var uploaded: Int
+        var applied: Int
+        var rejected: Int
+        var checkpoint: Int64?
+        var rowsChanged: Int
+        var pendingUploads: Int
+        var blockedByUploads: Bool
+        var seconds: Double
+
+        init(before: ClientUploads.Counts, after: ClientUploads.Counts, report: SyncClient.Report, seconds: Double) {
+            (uploaded, applied, rejected) = ClientUploads.outcome(before: before, after: after)
+            checkpoint = report.appliedCheckpoint?.value
+            rowsChanged = report.rowsApplied
+            pendingUploads = after.pendingTransactions
+            blockedByUploads = report.blockedByUploads
+            self.seconds = (seconds * 1000).rounded() / 1000
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case uploaded, applied, rejected, checkpoint, seconds
+            case rowsChanged = "rows_changed"
+            case pendingUploads = "pending_uploads"
+            case blockedByUploads = "blocked_by_uploads"
+        }
+
+        // Keys with nil values are written as null, so a script can rely on every key being there.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(uploaded, forKey: .uploaded)
+            try container.encode(applied, forKey: .applied)
+            try container.encode(rejected, forKey: .rejected)
+            try container.encode(checkpoint, forKey: .checkpoint)
+            try container.encode(rowsChanged, forKey: .rowsChanged)
+            try container.encode(pendingUploads, forKey: .pendingUploads)
+            try container.encode(blockedByUploads, forKey: .blockedByUploads)
+            try container.encode(seconds, forKey: .seconds)
         }
     }
 
@@ -190,11 +241,17 @@ enum ClientUploads {
         }
     }
 
-    /// `uploaded N transaction(s): A applied, R rejected`.
-    static func describe(before: Counts, after: Counts) -> String {
+    /// Transactions sent between two counts, and how many of them were applied and rejected.
+    static func outcome(before: Counts, after: Counts) -> (sent: Int, applied: Int, rejected: Int) {
         let sent = max(before.pendingTransactions - after.pendingTransactions, 0)
         let rejected = max(after.rejectedTransactions - before.rejectedTransactions, 0)
-        return "uploaded \(sent) transaction(s): \(max(sent - rejected, 0)) applied, \(rejected) rejected"
+        return (sent, max(sent - rejected, 0), rejected)
+    }
+
+    /// `uploaded N transaction(s): A applied, R rejected`.
+    static func describe(before: Counts, after: Counts) -> String {
+        let (sent, applied, rejected) = outcome(before: before, after: after)
+        return "uploaded \(sent) transaction(s): \(applied) applied, \(rejected) rejected"
     }
 
     /// Refuses when the device is offline by choice.

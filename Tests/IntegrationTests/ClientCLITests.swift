@@ -195,6 +195,21 @@ struct ClientCLITests {
             #expect(sync.status == 0, "\(sync.err)")
             #expect(sync.out.contains("caught up"), "\(sync.out)")
             #expect(try await Self.status(stack)["last_synced_at"] is String)
+
+            // For scripts: one object, every key present. A queued insert is uploaded and comes back applied.
+            #expect(try await Self.client(stack, "insert", "documents", "title=Scripted").status == 0)
+            let json = try await Self.client(stack, "sync", "--json", "--timeout", "30")
+            #expect(json.status == 0, "\(json.err)")
+            let summary = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any] ?? [:]
+            #expect(
+                Set(summary.keys) == [
+                    "uploaded", "applied", "rejected", "checkpoint", "rows_changed", "pending_uploads",
+                    "blocked_by_uploads", "seconds",
+                ])
+            #expect(summary["uploaded"] as? Int == 1 && summary["applied"] as? Int == 1, "\(json.out)")
+            #expect(summary["rejected"] as? Int == 0 && summary["pending_uploads"] as? Int == 0)
+            #expect((summary["checkpoint"] as? Int ?? 0) > 0 && summary["blocked_by_uploads"] as? Bool == false)
+            #expect((summary["seconds"] as? Double ?? -1) >= 0)
         }
         // A config whose sync port nothing listens on: a clear failure, never a fake success.
         let stack = try await TestStack.start(yaml: Self.yaml)
