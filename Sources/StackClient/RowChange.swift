@@ -34,9 +34,14 @@ public struct RowChange: Sendable, Equatable, Hashable {
     public var deleted: Bool { operation == .delete }
 
     /// The change from a row's old to its new `data` JSON (nil ⇒ absent); nil when nothing differs.
+    ///
+    /// An `id` member is not a column change: the id is the row's key, and the server's data carries it while a
+    /// local write's data does not, so the device's own insert coming back is not reported as `update id=…`.
     init?(table: String, id: String, old: String?, new: String?) {
-        let before = Self.object(old)
-        let after = Self.object(new)
+        var before = Self.object(old)
+        var after = Self.object(new)
+        before["id"] = nil
+        after["id"] = nil
         switch (old, new) {
         case (nil, nil): return nil
         case (nil, _?): self.init(table: table, id: id, operation: .insert, columns: after.filter { $0.value != .null })

@@ -162,4 +162,30 @@ import Testing
         #expect(result == .applied)
         #expect(try TestSupport.titles(database) == ["a": "A3"])
     }
+
+    @Test func theDevicesOwnInsertComingBackIsNotListedAsAChange() throws {
+        let database = try TestSupport.openDatabase()
+        let storage = SyncStorage(database: database)
+        try database.write { db in try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('a', 'A')") }
+        try database.queue.write { db in  // uploaded, and the write checkpoint it asked for has come back
+            try db.execute(sql: "DELETE FROM ps_crud")
+            try ClientDatabase.setKV(db, ClientKV.targetWriteCheckpoint, 1)
+            try ClientDatabase.setKV(db, ClientKV.lastSeenWriteCheckpoint, 1)
+        }
+        // The server's row carries its id in the data; the local write's data has only the columns.
+        let echo = TestSupport.put(1, "a", title: "A")
+        try storage.applyData(TestSupport.batch("u", [echo]))
+        let (result, changes) = try storage.syncLocalReportingChanges(
+            Self.complete(1, [TestSupport.bucket("u", [echo])]))
+        #expect(result == .applied)
+        #expect(changes.count == 1 && changes.rows.isEmpty, "\(changes.rows)")
+        #expect(try TestSupport.titles(database) == ["a": "A"])
+
+        // A real change next to it is still listed, without the id among its columns.
+        let edited = TestSupport.put(2, "a", title: "B")
+        try storage.applyData(TestSupport.batch("u", [edited], after: 1))
+        let (_, next) = try storage.syncLocalReportingChanges(
+            Self.complete(2, [TestSupport.bucket("u", [echo, edited])]))
+        #expect(next.rows == [RowChange(table: "todos", id: "a", operation: .update, columns: ["title": .string("B")])])
+    }
 }
