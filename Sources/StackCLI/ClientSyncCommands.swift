@@ -107,7 +107,7 @@ extension ClientCommand {
                 let seconds = (ContinuousClock.now - start).seconds
                 let after = try ClientUploads.Counts(database)
                 if json {
-                    Console.json(SyncSummary(before: before, after: after, report: report, seconds: seconds))
+                    Console.json(ClientCommand.summary(before: before, after: after, report: report, seconds: seconds))
                     return
                 }
                 Console.out(ClientUploads.describe(before: before, after: after))
@@ -122,45 +122,21 @@ extension ClientCommand {
         }
     }
 
-    /// `stack client sync --json` (one-shot).
-    struct SyncSummary: Encodable {
-        var uploaded: Int
-        var applied: Int
-        var rejected: Int
-        var checkpoint: Int64?
-        var rowsChanged: Int
-        var pendingUploads: Int
-        var blockedByUploads: Bool
-        var seconds: Double
-
-        init(before: ClientUploads.Counts, after: ClientUploads.Counts, report: SyncClient.Report, seconds: Double) {
-            (uploaded, applied, rejected) = ClientUploads.outcome(before: before, after: after)
-            checkpoint = report.appliedCheckpoint?.value
-            rowsChanged = report.rowsApplied
-            pendingUploads = after.pendingTransactions
-            blockedByUploads = report.blockedByUploads
-            self.seconds = (seconds * 1000).rounded() / 1000
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case uploaded, applied, rejected, checkpoint, seconds
-            case rowsChanged = "rows_changed"
-            case pendingUploads = "pending_uploads"
-            case blockedByUploads = "blocked_by_uploads"
-        }
-
-        // Keys with nil values are written as null, so a script can rely on every key being there.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(uploaded, forKey: .uploaded)
-            try container.encode(applied, forKey: .applied)
-            try container.encode(rejected, forKey: .rejected)
-            try container.encode(checkpoint, forKey: .checkpoint)
-            try container.encode(rowsChanged, forKey: .rowsChanged)
-            try container.encode(pendingUploads, forKey: .pendingUploads)
-            try container.encode(blockedByUploads, forKey: .blockedByUploads)
-            try container.encode(seconds, forKey: .seconds)
-        }
+    /// `stack client sync --json` (one-shot): every key present, `checkpoint` null when none was applied.
+    static func summary(
+        before: ClientUploads.Counts, after: ClientUploads.Counts, report: SyncClient.Report, seconds: Double
+    )
+        -> JSONValue
+    {
+        let (sent, applied, rejected) = ClientUploads.outcome(before: before, after: after)
+        return .object([
+            "uploaded": .integer(Int64(sent)), "applied": .integer(Int64(applied)),
+            "rejected": .integer(Int64(rejected)),
+            "checkpoint": report.appliedCheckpoint.map { .integer($0.value) } ?? .null,
+            "rows_changed": .integer(Int64(report.rowsApplied)),
+            "pending_uploads": .integer(Int64(after.pendingTransactions)),
+            "blocked_by_uploads": .bool(report.blockedByUploads), "seconds": .double((seconds * 1000).rounded() / 1000),
+        ])
     }
 
     /// `stack client offline`.
