@@ -11,18 +11,29 @@ import Synchronization
 /// the writer only notes the WAL's size (SQLite's WAL hook, called after each commit) and a second connection runs a
 /// `PASSIVE` checkpoint, which never blocks the writer or readers. A crash during it loses nothing: the WAL stays
 /// until a checkpoint completes.
+///
+/// SQLite starts writing the WAL from its beginning again only when a write transaction begins with every frame
+/// already in the database file, which a checkpoint running beside a writer that keeps committing never achieves: the
+/// WAL of a long download grew to several times the database (473 MB for a 188 MB file), and every page appended to
+/// it made the file system allocate and zero a new block. So once the WAL holds `restartFrames`, the writer copies the
+/// frames the background has not copied yet itself (a `PASSIVE` checkpoint of the remainder, in the commit's WAL
+/// hook), and its next transaction writes over the old WAL instead of extending it.
 final class BackgroundCheckpointer: Sendable {
     /// WAL frames (pages) that start a checkpoint by default: 32 MB with 4 KB pages.
     static let defaultThreshold: Int32 = 8192
+    /// WAL frames past which the writer completes the checkpoint itself so the WAL restarts: 64 MB with 4 KB pages.
+    static let defaultRestartFrames: Int32 = 16384
     private static let queue = DispatchQueue(label: "stack.client.checkpoint", qos: .utility)
     private let path: String
     private let threshold: Int32
+    private let restartFrames: Int32
     private let scheduled = Atomic<Bool>(false)
     private let completed = Atomic<Int>(0)
 
-    private init(path: String, threshold: Int32) {
+    private init(path: String, threshold: Int32, restartFrames: Int32) {
         self.path = path
         self.threshold = threshold
+        self.restartFrames = restartFrames
     }
 
     /// Checkpoints that copied frames (for tests).
@@ -31,13 +42,14 @@ final class BackgroundCheckpointer: Sendable {
     /// Replaces the autocheckpoint of `db` (a writable WAL connection to `path`) with a background checkpointer; the
     /// connection keeps it alive until it closes.
     @discardableResult
-    static func install(on db: Database, path: String, threshold: Int32 = defaultThreshold) throws
-        -> BackgroundCheckpointer
-    {
+    static func install(
+        on db: Database, path: String, threshold: Int32 = defaultThreshold,
+        restartFrames: Int32 = defaultRestartFrames
+    ) throws -> BackgroundCheckpointer {
         guard let connection = db.sqliteConnection else {
             throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database connection is closed")
         }
-        let checkpointer = BackgroundCheckpointer(path: path, threshold: threshold)
+        let checkpointer = BackgroundCheckpointer(path: path, threshold: threshold, restartFrames: restartFrames)
         let context = Unmanaged.passRetained(checkpointer).toOpaque()
         // SQLite has no close callback, but it destroys a function's user data when its connection closes: the
         // retain above is released there. (On failure SQLite calls the destructor itself.)
@@ -51,9 +63,10 @@ final class BackgroundCheckpointer: Sendable {
         }
         _ = sqlite3_wal_hook(
             connection,
-            { context, _, _, frames in
+            { context, connection, _, frames in
                 if let context {
-                    Unmanaged<BackgroundCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(frames)
+                    Unmanaged<BackgroundCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(
+                        frames, on: connection)
                 }
                 return SQLITE_OK
             }, context)
@@ -61,7 +74,12 @@ final class BackgroundCheckpointer: Sendable {
     }
 
     /// Called by SQLite after each commit with the frames now in the WAL.
-    private func committed(_ frames: Int32) {
+    private func committed(_ frames: Int32, on connection: OpaquePointer?) {
+        if frames >= restartFrames {
+            // BUSY while the background checkpoint runs: the next commit tries again.
+            _ = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            return
+        }
         guard frames >= threshold,
             scheduled.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { return }

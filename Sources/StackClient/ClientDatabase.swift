@@ -22,9 +22,10 @@ public final class ClientDatabase: Sendable {
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 // Each checkpoint waits for two fsyncs: with SQLite's default (every 4 MB of WAL, in the committing
                 // writer) a download spent more time waiting for the disk than writing. Every 32 MB instead, on
-                // another thread; the file is cut back to 64 MB.
+                // another thread, and the WAL restarts from its beginning once it holds 64 MB. The file is cut back to
+                // 128 MB when it restarts, above that size, so a download keeps writing over the same blocks.
                 try BackgroundCheckpointer.install(on: db, path: path)
-                try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+                try db.execute(sql: "PRAGMA journal_size_limit = 134217728")
             }
             // A download sorts and copies whole tables at a checkpoint: keep its temporary tables and more pages in
             // memory (SQLite's default cache is 2 MB).

@@ -66,6 +66,24 @@ import Testing
         }
     }
 
+    /// A writer that keeps committing never leaves the background checkpoint a moment with every frame copied, which
+    /// SQLite needs to write the WAL from its start again: past `restartFrames` the writer copies the rest itself.
+    @Test func aWriterThatKeepsCommittingReusesTheWALPastTheRestartSize() throws {
+        try Self.withDatabase { queue, path in
+            // No background checkpoint at all: only the writer's own restart can bound the WAL.
+            _ = try queue.inDatabase { db in
+                try BackgroundCheckpointer.install(on: db, path: path, threshold: .max, restartFrames: 200)
+            }
+            try Self.write(queue, transactions: 15, rows: 100)  // 1,500 pages of 4 KB
+            // At most the restart size plus the transaction that crossed it (a frame is a page and a 24-byte header),
+            // where 1,500 frames (6 MB) stay in the WAL without the restart.
+            let frame = 4096 + 24
+            #expect(try Self.fileSize(path + "-wal") <= 400 * frame)
+            #expect(try Self.fileSize(path) > 1000 * 4096)
+            #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM blobs") } == 1500)
+        }
+    }
+
     @Test func closingTheConnectionReleasesTheCheckpointer() throws {
         try Self.withDatabase { queue, path in
             weak var released: BackgroundCheckpointer?
