@@ -19,10 +19,10 @@ import Synchronization
 /// frames the background has not copied yet itself (a `PASSIVE` checkpoint of the remainder, in the commit's WAL
 /// hook), and its next transaction writes over the old WAL instead of extending it.
 final class BackgroundCheckpointer: Sendable {
-    /// WAL frames (pages) that start a checkpoint by default: 32 MB with 4 KB pages.
-    static let defaultThreshold: Int32 = 8192
-    /// WAL frames past which the writer completes the checkpoint itself so the WAL restarts: 64 MB with 4 KB pages.
-    static let defaultRestartFrames: Int32 = 16384
+    /// WAL bytes that start a checkpoint by default (as frames, one page each).
+    static let defaultThresholdBytes = 32 << 20
+    /// WAL bytes past which the writer completes the checkpoint itself so the WAL restarts.
+    static let defaultRestartBytes = 64 << 20
     private static let queue = DispatchQueue(label: "stack.client.checkpoint", qos: .utility)
     private let path: String
     private let threshold: Int32
@@ -40,16 +40,19 @@ final class BackgroundCheckpointer: Sendable {
     var checkpointsCompleted: Int { completed.load(ordering: .acquiring) }
 
     /// Replaces the autocheckpoint of `db` (a writable WAL connection to `path`) with a background checkpointer; the
-    /// connection keeps it alive until it closes.
+    /// connection keeps it alive until it closes. `threshold` and `restartFrames` count WAL frames; by default they
+    /// are `defaultThresholdBytes` and `defaultRestartBytes` in the database's pages.
     @discardableResult
     static func install(
-        on db: Database, path: String, threshold: Int32 = defaultThreshold,
-        restartFrames: Int32 = defaultRestartFrames
+        on db: Database, path: String, threshold: Int32? = nil, restartFrames: Int32? = nil
     ) throws -> BackgroundCheckpointer {
         guard let connection = db.sqliteConnection else {
             throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database connection is closed")
         }
-        let checkpointer = BackgroundCheckpointer(path: path, threshold: threshold, restartFrames: restartFrames)
+        let pageSize = max(try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096, 512)
+        let checkpointer = BackgroundCheckpointer(
+            path: path, threshold: threshold ?? Int32(defaultThresholdBytes / pageSize),
+            restartFrames: restartFrames ?? Int32(defaultRestartBytes / pageSize))
         let context = Unmanaged.passRetained(checkpointer).toOpaque()
         // SQLite has no close callback, but it destroys a function's user data when its connection closes: the
         // retain above is released there. (On failure SQLite calls the destructor itself.)

@@ -11,7 +11,10 @@ import Testing
             try db.execute(sql: "INSERT INTO todos(id, title, done, n) VALUES ('a', 'Hello', 1, NULL)")
         }
         #expect(try TestSupport.titles(database) == ["a": "Hello"])
-        #expect(try TestSupport.crud(database) == [#"{"op":"PUT","type":"todos","id":"a","data":{"title":"Hello","done":1}}"#])
+        #expect(
+            try TestSupport.crud(database) == [
+                #"{"op":"PUT","type":"todos","id":"a","data":{"title":"Hello","done":1}}"#
+            ])
         let typed = try database.read { db in try Row.fetchOne(db, sql: "SELECT typeof(done) AS t, done FROM todos")! }
         #expect(typed["t"] as String == "integer")
         #expect(try database.read { try ClientDatabase.kv($0, ClientKV.targetWriteCheckpoint) } == String(Int64.max))
@@ -24,11 +27,12 @@ import Testing
         try database.write { db in try db.execute(sql: "UPDATE todos SET title = NULL WHERE id = 'a'") }
         try database.write { db in try db.execute(sql: "UPDATE todos SET n = 1 WHERE id = 'a'") }
         try database.write { db in try db.execute(sql: "DELETE FROM todos WHERE id = 'a'") }
-        #expect(try TestSupport.crud(database).dropFirst() == [
-            #"{"op":"PATCH","type":"todos","id":"a","data":{"title":"y"}}"#,
-            #"{"op":"PATCH","type":"todos","id":"a","data":{"title":null}}"#,
-            #"{"op":"DELETE","type":"todos","id":"a"}"#,
-        ])
+        #expect(
+            try TestSupport.crud(database).dropFirst() == [
+                #"{"op":"PATCH","type":"todos","id":"a","data":{"title":"y"}}"#,
+                #"{"op":"PATCH","type":"todos","id":"a","data":{"title":null}}"#,
+                #"{"op":"DELETE","type":"todos","id":"a"}"#,
+            ])
         #expect(try TestSupport.titles(database).isEmpty)
         #expect(throws: (any Error).self) {
             try database.write { db in try db.execute(sql: "INSERT INTO todos(id, title) VALUES (NULL, 'x')") }
@@ -64,6 +68,28 @@ import Testing
         #expect(clientID.count == 36)
         let reopened = try ClientDatabase(path: database.queue.path, schema: TestSupport.schema)
         #expect(try reopened.clientID() == clientID)
+        #expect(try TestSupport.titles(reopened) == ["a": "x"])
+    }
+
+    /// New device files get 16 KB pages and a memory-mapped read path; a file made with 4 KB pages keeps them and
+    /// keeps working (page size only changes for an empty file).
+    @Test func newFilesUseLargePagesAndOldFilesKeepTheirs() throws {
+        let fresh = try TestSupport.openDatabase()
+        #expect(try fresh.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 16384)
+        #expect(try fresh.read { try Int.fetchOne($0, sql: "PRAGMA mmap_size") } ?? 0 > 0)
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("stack-old-\(UUID().uuidString).db")
+            .path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let old = try DatabaseQueue(path: path)
+        try old.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA page_size = 4096")
+            try db.execute(sql: "CREATE TABLE earlier(x)")
+        }
+        try old.close()
+        let reopened = try ClientDatabase(path: path, schema: TestSupport.schema)
+        #expect(try reopened.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
+        try reopened.write { db in try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('a', 'x')") }
         #expect(try TestSupport.titles(reopened) == ["a": "x"])
     }
 }
