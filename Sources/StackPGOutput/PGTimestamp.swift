@@ -1,3 +1,5 @@
+import StackCore
+
 /// Converts `timestamptz` text (DateStyle ISO) to PowerSync's legacy UTC form `YYYY-MM-DD HH:MM:SS[.frac]Z`.
 enum PGTimestamp {
     /// `2023-03-06 15:47:00.25+02` → `2023-03-06 13:47:00.25Z`; the fraction keeps the source precision.
@@ -45,37 +47,15 @@ enum PGTimestamp {
             return String(decoding: scanner.bytes[..<offsetStart], as: UTF8.self) + "Z"
         }
         if sign == UInt8(ascii: "+") { offsetSeconds = -offsetSeconds }
-        let local = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        let local = CivilDate.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
         let utc = local + offsetSeconds
-        let days = utc.floorDivided(by: 86_400)
+        let days = CivilDate.floorDivide(utc, 86_400)
         let secondsOfDay = utc - days * 86_400
-        let date = civil(fromDays: days)
+        let date = CivilDate.date(days: days)
         guard (0...9999).contains(date.year) else { return nil }
         return pad(date.year, 4) + "-" + pad(date.month, 2) + "-" + pad(date.day, 2) + " "
             + pad(secondsOfDay / 3600, 2) + ":" + pad(secondsOfDay / 60 % 60, 2) + ":" + pad(secondsOfDay % 60, 2)
             + fraction + "Z"
-    }
-
-    // Howard Hinnant's days_from_civil: days since 1970-01-01 in the proleptic Gregorian calendar.
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = y.floorDivided(by: 400)
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = z.floorDivided(by: 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {
@@ -108,12 +88,5 @@ enum PGTimestamp {
             }
             return count >= minDigits ? value : nil
         }
-    }
-}
-
-extension Int {
-    fileprivate func floorDivided(by divisor: Int) -> Int {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

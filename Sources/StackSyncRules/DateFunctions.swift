@@ -1,3 +1,5 @@
+import StackCore
+
 /// `unixepoch()` and `datetime()` as PowerSync implements them (JavaScript `Date` based, UTC only).
 enum DateFunctions {
     /// Modifier flags accepted after the time value: `'unixepoch'` and/or `'subsec'`.
@@ -60,7 +62,8 @@ enum DateFunctions {
     }
 
     private static func parseText(_ text: String) -> Double? {
-        let isJulian = !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+        let isJulian =
+            !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
             && text.first != "." && text.filter({ $0 == "." }).count <= 1
         if isJulian, let day = Double(text) { return julianToMilliseconds(day) }
         return parseISO(Array(text.utf8))
@@ -121,31 +124,9 @@ enum DateFunctions {
             }
         }
         guard index == bytes.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         let seconds = Double(days) * 86_400 + Double(hour * 3600 + minute * 60 + second - offsetMinutes * 60)
         return (seconds + fraction) * 1000
-    }
-
-    /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func format(milliseconds: Double, subsecond: Bool) -> String? {
@@ -156,14 +137,15 @@ enum DateFunctions {
             rest += 86_400_000
             days -= 1
         }
-        let date = civilFromDays(Int(days))
+        let date = CivilDate.date(days: Int(days))
         guard date.year >= 0, date.year <= 9999 else { return nil }
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
         let hours = Int(rest / 3_600_000), minutes = Int(rest / 60_000 % 60), seconds = Int(rest / 1000 % 60)
-        var text = "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2)) "
+        var text =
+            "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2)) "
             + "\(pad(hours, 2)):\(pad(minutes, 2)):\(pad(seconds, 2))"
         if subsecond { text += "." + pad(Int(rest % 1000), 3) }
         return text

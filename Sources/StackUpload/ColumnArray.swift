@@ -13,7 +13,7 @@ import StackConfig
 /// One array per column keeps a statement at columns + 2 parameters whatever the row count; binary elements need
 /// no JSON encoding here nor parsing in Postgres (a jsonb array of rows did both and ran at a quarter of this speed).
 struct ColumnArray: PostgresDynamicTypeEncodable {
-    /// The element type: the column's own, except timestamps (Unix seconds, read by `to_timestamp`) and JSON (text).
+    /// The element type: the column's own, except JSON (text, cast in the statement).
     let element: PostgresDataType
     let values: [ColumnValue]
 
@@ -23,7 +23,8 @@ struct ColumnArray: PostgresDynamicTypeEncodable {
             switch type {
             case .text, .json: .text
             case .integer: .int8
-            case .real, .timestamp: .float8
+            case .real: .float8
+            case .timestamp: .timestamptz
             case .boolean: .bool
             }
         self.values = values
@@ -38,8 +39,7 @@ struct ColumnArray: PostgresDynamicTypeEncodable {
     /// The SQL reading the unnested element `reference` as a value of column type `type`.
     static func select(_ reference: String, as type: ColumnType) -> String {
         switch type {
-        case .text, .integer, .real, .boolean: reference
-        case .timestamp: "to_timestamp(\(reference))"
+        case .text, .integer, .real, .boolean, .timestamp: reference
         case .json: "\(reference)::jsonb"
         }
     }
@@ -48,6 +48,7 @@ struct ColumnArray: PostgresDynamicTypeEncodable {
         switch element {
         case .int8: .int8Array
         case .float8: .float8Array
+        case .timestamptz: .timestamptzArray
         case .bool: .boolArray
         default: .textArray
         }
@@ -80,9 +81,10 @@ struct ColumnArray: PostgresDynamicTypeEncodable {
             case .real(let number):
                 buffer.writeInteger(8, as: Int32.self)
                 buffer.writeInteger(number.bitPattern)
-            case .timestamp(let date):
+            case .timestamp(let instant):
+                // timestamptz_recv: microseconds since 2000-01-01 UTC, exact (a Double of seconds is not, far from 1970).
                 buffer.writeInteger(8, as: Int32.self)
-                buffer.writeInteger(date.timeIntervalSince1970.bitPattern)
+                buffer.writeInteger(instant.microseconds - ValueConverter.postgresEpoch)
             case .boolean(let flag):
                 buffer.writeInteger(1, as: Int32.self)
                 buffer.writeInteger(flag ? 1 : 0, as: UInt8.self)

@@ -19,8 +19,13 @@ struct StepExecutor {
     let userID: String
     let logger: Logger
 
-    /// Records `marker` and runs `steps`; false (nothing written) when the marker exists: applied before.
-    func apply(_ steps: [UploadStep], marker: Marker) async throws -> Bool {
+    /// Records `marker` and runs `steps`; false (nothing written) when the marker exists: applied before. Without a
+    /// marker (no client id: nothing tells two devices' op ids apart) the steps always run.
+    func apply(_ steps: [UploadStep], marker: Marker?) async throws -> Bool {
+        guard let marker else {
+            for step in steps { try await run(step) }
+            return true
+        }
         guard let first = steps.first, first.kind == .put else {
             guard try await mark(marker) else { return false }
             for step in steps { try await run(step) }
@@ -62,7 +67,8 @@ struct StepExecutor {
             guard step.rows.count == 1 else { throw BatchRefused() }
             let message = error.serverInfo?[.message] ?? "database refused the write"
             throw UploadRejection(
-                opIndex: step.rows.first?.opIndex ?? 0, code: state.hasPrefix("23") ? "CONSTRAINT_VIOLATION" : "INVALID_DATA",
+                opIndex: step.rows.first?.opIndex ?? 0,
+                code: state.hasPrefix("23") ? "CONSTRAINT_VIOLATION" : "INVALID_DATA",
                 message: "\(message) (SQLSTATE \(state)).")
         }
     }
@@ -138,7 +144,8 @@ struct StepExecutor {
         bindings.append(userID)
         var assignments: [String] = []
         for (column, value) in zip(step.columns, row.values) {
-            assignments.append("\(Identifier.quoted(column.name)) = $\(bindings.count + 1)::\(PostgresDDL.type(column.type))")
+            assignments.append(
+                "\(Identifier.quoted(column.name)) = $\(bindings.count + 1)::\(PostgresDDL.type(column.type))")
             value.bind(to: &bindings)
         }
         let sql = """
@@ -163,12 +170,17 @@ struct StepExecutor {
     /// Runs a PATCH/DELETE; when it touched nothing, a row of another user is a rejection, a missing row a no-op
     /// (PowerSync's semantics: updating or deleting a row that is gone does nothing).
     private func expectOwnedRow(_ step: UploadStep, sql: String, bindings: PostgresBindings) async throws {
-        for try await _ in try await connection.queryIfOpen(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
+        for try await _ in try await connection.queryIfOpen(
+            PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        {
             return
         }
         let exists = try await connection.queryIfOpen(
-            PostgresQuery(unsafeSQL: "SELECT 1 FROM \(Identifier.quoted(step.table.name)) WHERE \"id\" = $1",
-                binds: { var b = PostgresBindings(); b.append(step.rows[0].id); return b }()), logger: logger)
+            PostgresQuery(
+                unsafeSQL: "SELECT 1 FROM \(Identifier.quoted(step.table.name)) WHERE \"id\" = $1",
+                binds: {
+                    var b = PostgresBindings(); b.append(step.rows[0].id); return b
+                }()), logger: logger)
         for try await _ in exists { throw notOwner(step, opIndex: step.rows[0].opIndex) }
     }
 

@@ -81,9 +81,12 @@ public struct UploadService: Sendable {
         _ steps: [UploadStep], transaction: UploadRequest.Transaction, userID: String, clientID: String
     ) async throws {
         try await client.transaction(logger: logger) { connection in
-            // The marker row commits with the writes, so a retry after a lost response is recognised.
+            // The marker row commits with the writes, so a retry after a lost response is recognised. Op ids are
+            // counters every device database starts at 1: without a client id to scope them, one device's
+            // transaction would pass for another's retry and be dropped, so nothing is deduplicated then.
             let executor = StepExecutor(connection: connection, userID: userID, logger: logger)
-            _ = try await executor.apply(steps, marker: .init(clientID: clientID, opID: transaction.opID))
+            let marker = clientID.isEmpty ? nil : StepExecutor.Marker(clientID: clientID, opID: transaction.opID)
+            _ = try await executor.apply(steps, marker: marker)
         }
     }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import PostgresNIO
 import StackConfig
 import StackCore
@@ -15,7 +16,7 @@ enum ColumnValue: Sendable, Equatable {
     case integer(Int64)
     case real(Double)
     case boolean(Bool)
-    case timestamp(Date)
+    case timestamp(UTCTimestamp)
     case json(String)
 
     /// Appends the bind.
@@ -26,9 +27,26 @@ enum ColumnValue: Sendable, Equatable {
         case .integer(let value): bindings.append(value)
         case .real(let value): bindings.append(value)
         case .boolean(let value): bindings.append(value)
-        case .timestamp(let value): bindings.append(value)
+        case .timestamp(let value): bindings.append(PostgresInstant(value))
         case .json(let value): bindings.append(value)
         }
+    }
+}
+
+/// An instant bound as a binary `timestamptz`: microseconds since 2000-01-01, exact (PostgresNIO's `Date` goes
+/// through a `Double` of seconds, which drops microseconds far from 1970).
+struct PostgresInstant: PostgresNonThrowingEncodable {
+    let instant: UTCTimestamp
+
+    init(_ instant: UTCTimestamp) { self.instant = instant }
+
+    static var psqlType: PostgresDataType { .timestamptz }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) {
+        buffer.writeInteger(instant.microseconds - ValueConverter.postgresEpoch)
     }
 }
 
@@ -48,7 +66,8 @@ enum ValueConverter {
         case .integer:
             switch value {
             case .integer(let number): return .integer(number)
-            case .double(let number) where number.rounded() == number && abs(number) < 9.2e18: return .integer(Int64(number))
+            case .double(let number) where number.rounded() == number && abs(number) < 9.2e18:
+                return .integer(Int64(number))
             case .bool(let flag): return .integer(flag ? 1 : 0)
             case .string(let text): return Int64(text.trimmingCharacters(in: .whitespaces)).map(ColumnValue.integer)
             default: return nil
@@ -69,9 +88,9 @@ enum ValueConverter {
             }
         case .timestamp:
             switch value {
-            case .integer(let number): return timestamp(unixDate(Double(number)))
-            case .double(let number) where number.isFinite: return timestamp(unixDate(number))
-            case .string(let text): return timestamp(TimestampText.parse(text))
+            case .integer(let number): return timestamp(unixInteger: number)
+            case .double(let number): return timestamp(unixNumber: number)
+            case .string(let text): return timestamp(UTCTimestamp.parseISO8601(text))
             default: return nil
             }
         case .json:
@@ -83,18 +102,32 @@ enum ValueConverter {
         }
     }
 
-    /// Seconds since 1970 that Postgres' timestamptz can hold (4713 BC to 294276 AD).
-    static let timestampRange: ClosedRange<Double> = -210_866_803_200...9_224_318_015_999
+    /// Microseconds since 1970 that Postgres' timestamptz can hold: from 4714-11-24 BC; its end (294277 AD) lies
+    /// beyond what 64 bits count from 1970.
+    static let timestampRange: ClosedRange<Int64> = -211_813_488_000_000_000 + postgresEpoch...Int64.max
 
-    /// The value for a date inside Postgres' range, else nil: binding a date outside it traps in the encoder.
-    static func timestamp(_ date: Date?) -> ColumnValue? {
-        guard let date, timestampRange.contains(date.timeIntervalSince1970) else { return nil }
-        return .timestamp(date)
+    /// 2000-01-01, Postgres' epoch, in microseconds since 1970.
+    static let postgresEpoch: Int64 = 946_684_800_000_000
+
+    /// The value for an instant inside Postgres' range, else nil.
+    static func timestamp(_ instant: UTCTimestamp?) -> ColumnValue? {
+        guard let instant, timestampRange.contains(instant.microseconds) else { return nil }
+        return .timestamp(instant)
     }
 
-    /// Seconds when |v| < 10^10 (until 2286), else milliseconds, as the seed's upload handler decides.
-    static func unixDate(_ value: Double) -> Date {
-        Date(timeIntervalSince1970: abs(value) < 10_000_000_000 ? value : value / 1000)
+    /// Unix seconds when |v| < 10^10 (until 2286), else milliseconds, as the seed's upload handler decides; exact for
+    /// integers.
+    static func timestamp(unixInteger value: Int64) -> ColumnValue? {
+        let scale: Int64 = value.magnitude < 10_000_000_000 ? 1_000_000 : 1000
+        let (micros, overflow) = value.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : timestamp(UTCTimestamp(microseconds: micros))
+    }
+
+    /// Like `timestamp(unixInteger:)` for a number with a fraction, rounded to microseconds.
+    static func timestamp(unixNumber value: Double) -> ColumnValue? {
+        let micros = (abs(value) < 10_000_000_000 ? value * 1e6 : value * 1e3).rounded()
+        guard micros.isFinite, abs(micros) < 9.2e18 else { return nil }
+        return timestamp(UTCTimestamp(microseconds: Int64(micros)))
     }
 
     static func encode(_ value: JSONValue) -> String {
@@ -114,28 +147,4 @@ enum ValueConverter {
         case .object: "object"
         }
     }
-}
-
-/// ISO 8601 timestamps as devices write them: `2024-05-01T12:00:00Z`, with fractions, offsets, a space instead of
-/// `T` (SQLite's `datetime()`), or a bare date; no zone means UTC.
-enum TimestampText {
-    static func parse(_ raw: String) -> Date? {
-        var text = raw.trimmingCharacters(in: .whitespaces)
-        guard text.count >= 10, text.count <= 40 else { return nil }
-        if text.count == 10 { text += "T00:00:00" }
-        if text.count > 10, text[text.index(text.startIndex, offsetBy: 10)] == " " {
-            text.replaceSubrange(text.index(text.startIndex, offsetBy: 10)...text.index(text.startIndex, offsetBy: 10), with: "T")
-        }
-        let timePart = text.dropFirst(11)
-        if !(timePart.hasSuffix("Z") || timePart.contains("+") || timePart.contains("-")) { text += "Z" }
-        for format in formats {
-            if let date = try? format.parse(text) { return date }
-        }
-        return nil
-    }
-
-    private static let formats: [Date.ISO8601FormatStyle] = [
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true),
-        Date.ISO8601FormatStyle(includingFractionalSeconds: false),
-    ]
 }

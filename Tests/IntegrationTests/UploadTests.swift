@@ -131,6 +131,15 @@ struct UploadTests {
             ("due_at", 1_714_564_800_000 as Int64, "\"2024-05-01T12:00:00+00:00\""),
             ("due_at", 1_714_564_800.5, "\"2024-05-01T12:00:00.5+00:00\""),
             ("due_at", "yesterday", nil), ("due_at", true, nil),
+            // The proleptic Gregorian calendar before 1582, as Postgres counts; days that do not exist are refused;
+            // microseconds kept far from 1970.
+            ("due_at", "1492-10-12T00:00:00Z", "\"1492-10-12T00:00:00+00:00\""),
+            ("due_at", "0001-01-01T00:00:00Z", "\"0001-01-01T00:00:00+00:00\""),
+            ("due_at", "9999-12-31T23:59:59.999999Z", "\"9999-12-31T23:59:59.999999+00:00\""),
+            ("due_at", "5000-01-01T00:00:00.000001Z", "\"5000-01-01T00:00:00.000001+00:00\""),
+            ("due_at", 1_714_564_800_123 as Int64, "\"2024-05-01T12:00:00.123+00:00\""),
+            ("due_at", "2026-02-30T12:00:00Z", nil), ("due_at", "2024-05-01T24:00:00Z", nil),
+            ("due_at", 9_000_000_000_000_000_000 as Int64, nil),
             ("meta", ["a": 1], "{\"a\": 1}"), ("meta", "{\"b\":[1,2]}", "{\"b\": [1, 2]}"), ("meta", "plain", "\"plain\""),
             ("meta", 3, "3"), ("meta", [1, "x"], "[1, \"x\"]"),
             ("device_id", "dev", "\"dev\""), ("device_id", "é\"\\/🔑\n", "\"é\\\"\\\\/🔑\\n\""), ("device_id", 42, "\"42\""), ("device_id", true, nil), ("device_id", ["x"], nil),
@@ -154,6 +163,13 @@ struct UploadTests {
                 #expect(try await h.row("notes", id) == nil)
             }
         }
+        // A PATCH binds its one row's values one by one: the same exact instant.
+        let patch = try await h.upload(
+            h.transaction("p1", [["op": "PATCH", "table": "notes", "id": "c0", "data": ["due_at": "1492-10-12T00:00:00.000001Z"]]]),
+            token: h.alice.token)
+        #expect(h.applied(patch) == ["p1"])
+        let patched = try await h.auth.sql("SELECT to_json(due_at)::text FROM notes WHERE id = 'c0'")
+        #expect(try patched.first?.decode(String.self) == "\"1492-10-12T00:00:00.000001+00:00\"")
         try await h.auth.stack.stop()
     }
 
@@ -224,7 +240,7 @@ struct UploadTests {
         try await h.auth.stack.stop()
     }
 
-    @Test("a replayed transaction is acknowledged but not applied again; idempotency is per user and client")
+    @Test("a replayed transaction is acknowledged but not applied again; idempotency is per user and client, none without a client id")
     func replay() async throws {
         let h = try await UploadHarness.start()
         let first = h.transaction("100", [["op": "PUT", "table": "documents", "id": "r1", "data": ["title": "A", "content": "c"]]], clientID: "device-1")
@@ -244,6 +260,17 @@ struct UploadTests {
         let viaHeader = h.transaction("100", [["op": "PATCH", "table": "documents", "id": "r1", "data": ["title": "D"]]])
         _ = try await h.upload(viaHeader, token: h.alice.token, headers: [("x-client-id", "device-2")])
         #expect(try await h.row("documents", "r1")?["title"] as? String == "C")
+        // Without a client id (the recipe's connector sends none) two devices' first transactions share an op id:
+        // both are applied, and no marker is stored that could make a later one pass for a retry.
+        let laptop = h.transaction("1", [["op": "PUT", "table": "documents", "id": "laptop-1", "data": ["content": "l"]]])
+        let phone = h.transaction("1", [["op": "PUT", "table": "documents", "id": "phone-1", "data": ["content": "p"]]])
+        #expect(h.applied(try await h.upload(laptop, token: h.alice.token)) == ["1"])
+        #expect(h.applied(try await h.upload(phone, token: h.alice.token)) == ["1"])
+        #expect(try await h.row("documents", "laptop-1")?["content"] as? String == "l")
+        #expect(try await h.row("documents", "phone-1")?["content"] as? String == "p")
+        let unscoped = try await h.auth.sql(
+            "SELECT count(*)::int FROM stack_upload.applied_transactions WHERE client_id = ''")
+        #expect(try unscoped[0].decode(Int.self) == 0)
         try await h.auth.stack.stop()
     }
 
