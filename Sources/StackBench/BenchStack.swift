@@ -126,8 +126,8 @@ struct BenchStack {
     /// The app backend's base URL (auth and upload API).
     var apiBaseURL: String { audience }
 
-    /// Stops the child (`stack down`) and its managed Postgres: a stack that adopted the cluster after a `kill -9`
-    /// leaves it running on shutdown.
+    /// Stops the child (`stack down`, which stops its managed Postgres) and then the cluster itself, in case the
+    /// child was killed before it could.
     func stop() {
         _ = try? ProcessRunner.run(Self.selfExecutable(), ["down", "--config", configPath])
         if let config = try? ConfigLoader().load(explicit: configPath),

@@ -27,10 +27,10 @@ struct PostgresService: Service {
                 await gate.markReady("postgres", detail: url.description)
                 // Wait for shutdown, then stop the cluster: services after this one have already stopped.
                 try? await gracefulShutdown()
-                if started {
-                    logger.notice("stopping managed postgres")
-                    try await Blocking.run { try managed.stop() }
-                }
+                // A cluster adopted from a run that was killed is this state directory's cluster all the same: it
+                // stops with the stack (else it ran on after every later `stack down`).
+                logger.notice("stopping managed postgres", metadata: started ? [:] : ["postgres.adopted": "true"])
+                try await Blocking.run { try managed.stop() }
             } else {
                 await gate.markReady("postgres", detail: url.description)
                 try? await gracefulShutdown()

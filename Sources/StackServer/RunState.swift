@@ -11,6 +11,10 @@ public struct RunState: Sendable {
         path = stateDir + "/run/stack.json"
     }
 
+    /// `<state_dir>/run/stack.start`: when the recorded process started, so a pid reused by another process (after
+    /// a reboot, in a container) is not taken for the stack, nor sent `stack down`'s SIGTERM.
+    var startPath: String { (path as NSString).deletingLastPathComponent + "/stack.start" }
+
     /// Records a ready stack (mode 0600: it holds the database URL).
     public func write(_ endpoints: StackEndpoints) throws {
         let directory = (path as NSString).deletingLastPathComponent
@@ -18,6 +22,9 @@ public struct RunState: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(endpoints)
+        if let start = Self.startTime(of: endpoints.pid) {
+            FileManager.default.createFile(atPath: startPath, contents: Data(start.utf8))
+        }
         FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
     }
 
@@ -26,11 +33,29 @@ public struct RunState: Sendable {
         guard let data = FileManager.default.contents(atPath: path),
             let endpoints = try? JSONDecoder().decode(StackEndpoints.self, from: data)
         else { return nil }
-        guard kill(endpoints.pid, 0) == 0 || errno == EPERM else {
+        let alive = kill(endpoints.pid, 0) == 0 || errno == EPERM
+        let recorded = FileManager.default.contents(atPath: startPath).map { String(decoding: $0, as: UTF8.self) }
+        let current = Self.startTime(of: endpoints.pid)
+        // Another process with the same pid started at another time.
+        let reused = recorded != nil && current != nil && recorded != current
+        guard alive, !reused else {
             try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: startPath)
             return nil
         }
         return endpoints
+    }
+
+    /// The start time of process `pid` in clock ticks since boot (`/proc/<pid>/stat`, field 22), nil where there is
+    /// no such file.
+    static func startTime(of pid: Int32) -> String? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // Field 3 (state) is the first after the name; field 22 is 19 further.
+        return fields.count > 19 ? String(fields[19]) : nil
     }
 
     /// Removes the record if it belongs to `pid`.
@@ -39,5 +64,6 @@ public struct RunState: Sendable {
             let endpoints = try? JSONDecoder().decode(StackEndpoints.self, from: data), endpoints.pid == pid
         else { return }
         try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.removeItem(atPath: startPath)
     }
 }

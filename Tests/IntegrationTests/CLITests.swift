@@ -104,6 +104,45 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"))
     }
 
+    @Test("after kill -9 the next up adopts the managed Postgres and down stops it; a reused pid is not the stack")
+    func killedStackAndReusedPid() async throws {
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let up = try await runStack(["up", "--detach", "--config", path, "-o", "json"])
+        #expect(up.status == 0, "\(up.err)")
+        let pid = try #require(
+            (try JSONSerialization.jsonObject(with: Data(up.out.utf8)) as? [String: Any])?["pid"] as? Int)
+        let runFile = try String(contentsOfFile: stateDir + "/run/stack.json", encoding: .utf8)
+        let startFile = try String(contentsOfFile: stateDir + "/run/stack.start", encoding: .utf8)
+        kill(pid_t(pid), SIGKILL)
+        while kill(pid_t(pid), 0) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"), "Postgres outlives -9")
+
+        let again = try await runStack(["up", "--detach", "--config", path])
+        #expect(again.status == 0, "\(again.err)")
+        let down = try await runStack(["down", "--config", path])
+        #expect(down.status == 0, "\(down.err)")
+        #expect(
+            !FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"),
+            "the adopted cluster stops with the stack")
+
+        // A run file left behind whose pid now belongs to another process (after a reboot, in a container).
+        let other = Process()
+        other.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        other.arguments = ["600"]
+        try other.run()
+        defer { other.terminate() }
+        try runFile.replacingOccurrences(of: "\"pid\" : \(pid)", with: "\"pid\" : \(other.processIdentifier)")
+            .write(toFile: stateDir + "/run/stack.json", atomically: true, encoding: .utf8)
+        try startFile.write(toFile: stateDir + "/run/stack.start", atomically: true, encoding: .utf8)
+        let status = try await runStack(["status", "--config", path])
+        #expect(status.status == 1, "\(status.out)")
+        let stale = try await runStack(["down", "--config", path])
+        #expect(stale.status == 0)
+        #expect(other.isRunning, "stack down signalled a process that is not the stack")
+        #expect(!FileManager.default.fileExists(atPath: stateDir + "/run/stack.json"), "the stale record is removed")
+    }
+
     @Test("sync compact and sync rebuild with the stack stopped start the managed Postgres for themselves")
     func syncMaintenanceWhileDown() async throws {
         let (path, stateDir) = try managedConfig()
