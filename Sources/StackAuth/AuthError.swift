@@ -36,6 +36,13 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
         return (try? JSONEncoder.sortedKeys.encode(body)) ?? Data()
     }
 
+    /// `{"code", "message"}` with the reason in the message (`Invalid token: JWT rejected: expired at …`), for the
+    /// APIs that are stack's own rather than BetterAuth's, whose messages clients match verbatim.
+    public var explainedResponseBody: Data {
+        let body = ["code": code, "message": "\(message): \(detail)"]
+        return (try? JSONEncoder.sortedKeys.encode(body)) ?? Data()
+    }
+
     /// Whether the client caused it (4xx) rather than the server (5xx).
     public var isClientError: Bool { status < 500 }
 }

@@ -14,6 +14,8 @@ extension ClientCommand {
         @Option(name: .long, help: "Email address.") var email: String
         @Option(name: .long, help: "Password (8–128 characters).") var password: String
         @Option(name: .long, help: "Display name (default: the part of the email before @).") var name: String?
+        @Flag(name: .long, help: "When another user was signed in, drop their changes that were never uploaded.")
+        var discardPending = false
 
         func run() async throws {
             _ = global.logger()
@@ -22,7 +24,7 @@ extension ClientCommand {
                 let displayName = name ?? String(email.split(separator: "@").first ?? Substring(email))
                 let response = try await device.connector.signUp(
                     SignUpRequest(name: displayName, email: email, password: password))
-                try ClientSession.store(response, on: device)
+                try ClientSession.store(response, on: device, discardPending: discardPending)
             }
         }
     }
@@ -37,13 +39,15 @@ extension ClientCommand {
         @OptionGroup var options: ClientOptions
         @Option(name: .long, help: "Email address.") var email: String
         @Option(name: .long, help: "Password.") var password: String
+        @Flag(name: .long, help: "When another user was signed in, drop their changes that were never uploaded.")
+        var discardPending = false
 
         func run() async throws {
             _ = global.logger()
             let device = try ClientDevice(name: options.device, config: try global.loadConfig())
             try await ClientRun.perform {
                 let response = try await device.connector.signIn(SignInRequest(email: email, password: password))
-                try ClientSession.store(response, on: device)
+                try ClientSession.store(response, on: device, discardPending: discardPending)
             }
         }
     }
@@ -105,15 +109,21 @@ extension ClientCommand {
 /// Stores a sign-in/sign-up response on the device and reports it.
 enum ClientSession {
     /// Records the account (wiping another user's synced data) and prints who is signed in.
-    static func store(_ response: AuthSessionResponse, on device: ClientDevice) throws {
+    static func store(_ response: AuthSessionResponse, on device: ClientDevice, discardPending: Bool) throws {
         guard let token = response.token else {
             throw ClientError.malformedResponse(
                 url: device.apiBaseURL + "/api/auth", detail: "no session token in the body or set-auth-token header")
         }
         let database = try device.open()
+        let pending = try database.read { try CrudQueue.count($0) }
         let switched = try DeviceAccount.signIn(
-            database, account: DeviceAccount(userID: response.user.id, email: response.user.email, sessionToken: token))
+            database, account: DeviceAccount(userID: response.user.id, email: response.user.email, sessionToken: token),
+            discardPending: discardPending)
         Console.out("signed in as \(response.user.email) (user \(response.user.id)) on device \(device.name)")
-        if switched { Console.out("synced data of the previous user was removed from this device") }
+        if switched {
+            Console.out(
+                "synced data of the previous user was removed from this device"
+                    + (pending > 0 ? ", with \(pending) change(s) never uploaded (--discard-pending)" : ""))
+        }
     }
 }

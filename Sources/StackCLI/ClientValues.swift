@@ -69,11 +69,12 @@ enum ClientValues {
         }
     }
 
-    /// The current time as ISO 8601 with milliseconds, UTC (what Postgres timestamps parse).
-    static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+    /// The current time to the millisecond, in the form the sync service sends timestamps back
+    /// (`2026-12-03 15:07:12.01Z`), so a device's own insert does not come back as an edit of its timestamps and
+    /// local rows sort with synced ones.
+    static func now(_ date: Date = Date()) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        return UTCTimestamp(microseconds: milliseconds * 1000).legacyText ?? ISO8601DateFormatter().string(from: date)
     }
 
     /// A stored value as JSON (blobs as base64 text).

@@ -13,7 +13,8 @@ struct Detacher {
         let config = try global.loadConfig()
         let runState = RunState(stateDir: config.stateDir)
         if let running = runState.read() {
-            Console.error("STACK-S006: a stack is already running (pid \(running.pid)). Stop it with stack down.")
+            Console.error(
+                "STACK-S006: a stack is already running (pid \(running.pid)). Stop it with \(global.command("down")).")
             throw ExitCode(1)
         }
         let logDir = config.stateDir + "/logs"
@@ -26,7 +27,7 @@ struct Detacher {
         while Date() < deadline {
             if let endpoints = runState.read() {
                 SummaryPrinter.print(endpoints, format: output, footer: false, title: "stack is up in the background")
-                if output == .text { Console.out("Logs: \(logPath)\nStop it with: stack down") }
+                if output == .text { Console.out("Logs: \(logPath)\nStop it with: \(global.command("down"))") }
                 return
             }
             if !ProcessRunner.isRunning(pid) {

@@ -17,6 +17,11 @@ struct GlobalOptions: ParsableArguments {
         return Logger(label: "stack")
     }
 
+    /// `stack <words>` as the user can run it again: with `--config` when this command was given one.
+    func command(_ words: String) -> String {
+        "stack " + words + (config.map { " --config " + Console.shellQuoted($0) } ?? "")
+    }
+
     /// Loads the configuration, printing every problem and exiting 1 on failure.
     func loadConfig() throws -> StackConfig {
         do {

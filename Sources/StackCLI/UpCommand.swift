@@ -9,10 +9,12 @@ struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract: "Start Postgres (managed or configured), the auth server, upload API and sync service.",
-        discussion: HelpText.reflow("""
+        discussion: HelpText.reflow(
+            """
             Prints one summary when everything is ready. With --exec, runs the command with STACK_* variables
-            (STACK_AUTH_URL, STACK_JWKS_URL, STACK_UPLOAD_URL, STACK_SYNC_URL, STACK_DATABASE_URL, STACK_CONFIG)
-            once ready, then shuts down and exits with its status.
+            (STACK_AUTH_URL, STACK_JWKS_URL, STACK_UPLOAD_URL, STACK_SYNC_URL, STACK_DATABASE_URL, STACK_CONFIG,
+            STACK_PID) once ready, then shuts down and exits with its status. --detach starts it in the background
+            instead (not with --exec).
             """))
 
     @OptionGroup var global: GlobalOptions
@@ -26,6 +28,14 @@ struct UpCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Start in the background; return once ready (stop it with stack down).")
     var detach = false
 
+    func validate() throws {
+        if detach && exec != nil {
+            throw ValidationError(
+                "--detach and --exec cannot be combined: --exec runs its command in the foreground and then stops the stack."
+            )
+        }
+    }
+
     func run() async throws {
         if detach {
             try await Detacher(global: global, output: output).start()
@@ -35,7 +45,8 @@ struct UpCommand: AsyncParsableCommand {
         let config = try global.loadConfig()
         if let running = RunState(stateDir: config.stateDir).read() {
             Console.error(
-                "STACK-S006: a stack is already running (pid \(running.pid)) for \(running.configPath). Stop it with stack down."
+                "STACK-S006: a stack is already running (pid \(running.pid)) for \(running.configPath). Stop it with "
+                    + "\(global.command("down"))."
             )
             throw ExitCode(1)
         }

@@ -14,6 +14,8 @@ public enum ClientError: CodedError, Equatable {
     case notSignedIn
     /// The device is offline by choice.
     case offline
+    /// Another user's sign-in would wipe changes of the previous user that were never uploaded.
+    case pendingUploads(transactions: Int, email: String?)
 
     /// The stable code.
     public var code: String {
@@ -24,6 +26,7 @@ public enum ClientError: CodedError, Equatable {
         case .malformedResponse: "STACK-K004"
         case .notSignedIn: "STACK-K005"
         case .offline: "STACK-K006"
+        case .pendingUploads: "STACK-K007"
         }
     }
 
@@ -42,6 +45,10 @@ public enum ClientError: CodedError, Equatable {
             "This device has no signed-in user. Run `stack client sign-in --email E --password P` first."
         case .offline:
             "This device is offline. Run `stack client online` to sync again."
+        case .pendingUploads(let transactions, let email):
+            "This device holds \(transactions) transaction(s) of \(email ?? "the previous user") that were never "
+                + "uploaded; signing in as another user would delete them. Upload them first (sign in as "
+                + "\(email ?? "that user") again and run `stack client sync`), or pass --discard-pending to drop them."
         }
     }
 }

@@ -27,12 +27,23 @@ public struct DeviceAccount: Sendable, Equatable {
 
     /// Records a sign-in; returns true when it was a different user and synced data was wiped.
     ///
-    /// Local-only tables are kept: they belong to the device, not the account (the seed apps' rule).
+    /// Local-only tables are kept: they belong to the device, not the account (the seed apps' rule). The previous
+    /// user's changes that were never uploaded go with the wipe, so a switch refuses while there are any
+    /// (`ClientError.pendingUploads`, nothing changed) unless `discardPending` says to drop them.
     @discardableResult
-    public static func signIn(_ database: ClientDatabase, account: DeviceAccount) throws -> Bool {
+    public static func signIn(_ database: ClientDatabase, account: DeviceAccount, discardPending: Bool = false) throws
+        -> Bool
+    {
         try database.queue.write { db in
             let previous = try ClientDatabase.kv(db, ClientKV.ownerUserID)
             let switched = previous != nil && previous != account.userID
+            if switched, !discardPending {
+                let pending = try Int.fetchOne(db, sql: "SELECT count(DISTINCT coalesce(tx_id, -id)) FROM ps_crud") ?? 0
+                if pending > 0 {
+                    throw ClientError.pendingUploads(
+                        transactions: pending, email: try ClientDatabase.kv(db, ClientKV.userEmail))
+                }
+            }
             if switched { try wipeSyncedData(db, schema: database.schema) }
             try ClientDatabase.setKV(db, ClientKV.ownerUserID, account.userID)
             try ClientDatabase.setKV(db, ClientKV.userEmail, account.email)
@@ -51,7 +62,9 @@ public struct DeviceAccount: Sendable, Equatable {
         for table in schema.syncedTableNames {
             try db.execute(sql: "DELETE FROM \"\(ClientSchema.dataTable(table))\"")
         }
-        for table in ["ps_oplog", "ps_buckets", "ps_updated_rows", "ps_untyped", "ps_crud", "ps_sync_state", "ps_rejected"] {
+        for table in [
+            "ps_oplog", "ps_buckets", "ps_updated_rows", "ps_untyped", "ps_crud", "ps_sync_state", "ps_rejected",
+        ] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
         for key in [ClientKV.targetWriteCheckpoint, ClientKV.lastSeenWriteCheckpoint] {

@@ -25,6 +25,8 @@ public struct CompactionService: Service {
         do {
             try await waitUntilReady()
         } catch {
+            // Stopping before replication was ready: end when the group asks (it stops services in turn).
+            try? await gracefulShutdown()
             return
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {

@@ -3,6 +3,7 @@ import PostgresNIO
 import ServiceLifecycle
 import StackBuckets
 import StackConfig
+import StackCore
 import StackPostgres
 import StackSyncRules
 
@@ -82,5 +83,13 @@ public struct ReplicationService: Service {
                 throw error
             }
         }
+    }
+}
+
+// swift-service-lifecycle logs every service with its properties at debug level (`stack up --verbose`): this one
+// holds the replication URL with the database password.
+extension ReplicationService: CustomStringConvertible {
+    public var description: String {
+        "ReplicationService(config: \(config), databaseURL: \(Redaction.url(databaseURL)))"
     }
 }

@@ -18,7 +18,9 @@ struct AuthComponent: StackComponent {
         self.logger = logger
     }
 
-    var migrations: [MigrationSet] { [MigrationSet(namespace: AuthMigrations.namespace, migrations: AuthMigrations.all)] }
+    var migrations: [MigrationSet] {
+        [MigrationSet(namespace: AuthMigrations.namespace, migrations: AuthMigrations.all)]
+    }
 
     func addAPIRoutes(to router: Router<StackRequestContext>) {
         AuthRoutes<StackRequestContext>(service: service).register(on: router)
@@ -39,6 +41,7 @@ struct AuthKeyCheckService: Service {
         do {
             try await gate.wait(for: ["database"])
         } catch {
+            try? await gracefulShutdown()
             return
         }
         do {

@@ -34,6 +34,10 @@ struct DatabaseSetupService: Service {
             await gate.markReady("database")
         } catch is ReadinessGate.Failure {
             return
+        } catch is CancellationError {
+            // Stopping before Postgres was ready: end when the group asks.
+            try? await gracefulShutdown()
+            return
         } catch {
             await gate.markFailed("database", reason: PostgresErrorText.describe(error))
             throw error

@@ -17,6 +17,8 @@ struct HTTPService: Service {
         do {
             try await gate.wait(for: dependencies)
         } catch {
+            // A dependency failed or stack is stopping before it was ready: end when the group asks.
+            try? await gracefulShutdown()
             return
         }
         let gate = self.gate

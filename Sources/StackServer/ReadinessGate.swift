@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import StackCore
 
 /// Where each component of `stack up` stands; components wait on their dependencies here.
@@ -15,6 +16,7 @@ public actor ReadinessGate {
 
     private var ready: [String: String] = [:]
     private var failure: Failure?
+    private var closed = false
     private var waiters: [(names: Set<String>, continuation: CheckedContinuation<Void, Error>)] = []
     private var expected: Set<String>
 
@@ -46,9 +48,19 @@ public actor ReadinessGate {
     /// The detail a ready component registered.
     public func detail(of component: String) -> String? { ready[component] }
 
-    /// Waits until all of `names` are ready; throws the first failure.
+    /// Ends every wait, now and later, with `CancellationError`: `stack up` is stopping, and a component waiting for
+    /// a dependency that never came (replication that cannot start) must not keep the process alive.
+    public func close() {
+        closed = true
+        let waiting = waiters
+        waiters = []
+        for waiter in waiting { waiter.continuation.resume(throwing: CancellationError()) }
+    }
+
+    /// Waits until all of `names` are ready; throws the first failure, or `CancellationError` once closed.
     public func wait(for names: Set<String>) async throws {
         if let failure { throw failure }
+        if closed { throw CancellationError() }
         if names.isSubset(of: ready.keys) { return }
         try await withCheckedThrowingContinuation { continuation in
             waiters.append((names, continuation))
@@ -70,5 +82,17 @@ public actor ReadinessGate {
             }
         }
         waiters = remaining
+    }
+}
+
+/// Closes the readiness gate as soon as shutdown begins. It is the last service of the group, so the first one a
+/// signal reaches: without it, Ctrl-C while a component still waited for a dependency (a compaction waiting for a
+/// replication that could not start) was never answered, because the group stops services one at a time.
+struct ReadinessGateCloser: Service {
+    let gate: ReadinessGate
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await gate.close()
     }
 }

@@ -100,6 +100,7 @@ public final class StackApplication: Sendable {
                 SyncRulesReloader(
                     configFile: config.file, stateDir: config.stateDir, control: control, logger: logger))
         }
+        services.append(ReadinessGateCloser(gate: gate))
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map {

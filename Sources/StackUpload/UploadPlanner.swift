@@ -37,7 +37,8 @@ struct UploadPlanner {
         for (index, op) in ops.enumerated() {
             let table = try catalog.table(op.table, opIndex: index)
             guard !op.id.isEmpty else {
-                throw UploadRejection(opIndex: index, code: "MISSING_ID", message: "The op has an empty id.")
+                throw UploadRejection(
+                    opIndex: index, code: "MISSING_ID", message: "The op has no id (missing, null or empty).")
             }
             let kind: UploadStep.Kind
             switch op.kind {

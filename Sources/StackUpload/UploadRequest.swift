@@ -63,7 +63,9 @@ public struct UploadRequest: Sendable, Equatable {
         if case .object(let first)? = list.first { firstTxID = first["tx_id"] }
         let explicitID = try identifier(fields["op_id"], path: "transactions[\(index)].op_id")
         let crudID = try identifier(firstTxID, path: "transactions[\(index)].ops[0].tx_id")
-        guard let opID = explicitID ?? crudID else { throw .malformed("transactions[\(index)] has no op_id (nor tx_id on its ops)") }
+        guard let opID = explicitID ?? crudID else {
+            throw .malformed("transactions[\(index)] has no op_id (nor tx_id on its ops)")
+        }
         // Postgres text cannot hold NUL: such an op_id could never be recorded, so the request could never succeed.
         guard !opID.contains("\u{0}") else { throw .malformed("transactions[\(index)].op_id contains a NUL character") }
         return Transaction(opID: opID, ops: ops)
@@ -75,7 +77,9 @@ public struct UploadRequest: Sendable, Equatable {
         guard case .string(let table)? = fields["table"] ?? fields["type"] else {
             throw .malformed("\(path).table (or type) is not a string")
         }
-        guard let id = try identifier(fields["id"], path: "\(path).id") else { throw .malformed("\(path).id is missing") }
+        // A missing or null id is the op's problem, not the request's: it is rejected alone (MISSING_ID), so the
+        // other transactions of the request still apply.
+        let id = try identifier(fields["id"], path: "\(path).id") ?? ""
         let data: [String: JSONValue]
         switch fields["data"] ?? fields["opData"] {
         case nil, .null?: data = [:]

@@ -33,7 +33,8 @@ public struct UploadRoutes<Context: RequestContext>: Sendable {
             } catch let error as UploadError {
                 return Self.response(status: error.status, body: error.responseBody)
             } catch let error as AuthError {
-                return Self.response(status: error.status, body: error.responseBody)
+                // A 401 says why (expired, wrong audience, …): the connector's log is where a developer looks.
+                return Self.response(status: error.status, body: error.explainedResponseBody)
             } catch {
                 service.logger.warning("upload failed", metadata: ["error": "\(PostgresErrorText.describe(error))"])
                 let unavailable = UploadError.unavailable(PostgresErrorText.describe(error))

@@ -120,6 +120,9 @@ struct CLITests {
 
         let again = try await runStack(["up", "--detach", "--config", path])
         #expect(again.status == 0, "\(again.err)")
+        #expect(again.out.contains("Stop it with: stack down --config '\(path)'"), "\(again.out)")
+        let both = try await runStack(["up", "--detach", "--exec", "true", "--config", path])
+        #expect(both.status == 64 && both.err.contains("cannot be combined"), "\(both.err)")
         let down = try await runStack(["down", "--config", path])
         #expect(down.status == 0, "\(down.err)")
         #expect(
@@ -211,6 +214,98 @@ struct CLITests {
         #expect(!result.err.contains(secret))
         #expect(!result.err.contains(key))
         #expect(!result.out.contains(secret) && !result.out.contains(key))
+    }
+
+    @Test("up --verbose on a configured database URL keeps its password out of the log")
+    func verboseLogsKeepTheDatabasePassword() async throws {
+        // A managed cluster to point the configured URL at (it trusts local connections: any password works).
+        let (managedPath, managedState) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: managedState) }
+        let up = try await runStack(["up", "--detach", "--config", managedPath])
+        #expect(up.status == 0, "\(up.err)")
+        let port = try String(contentsOfFile: managedState + "/postgres/stack.port", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = "pw-" + UUID().uuidString
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let yaml = try String(contentsOfFile: path, encoding: .utf8)
+        // With sync rules, so the replication service (which holds the URL for libpq) runs.
+        let rules = """
+
+            sync_rules:
+              bucket_definitions:
+                by_user:
+                  parameters: SELECT request.user_id() as user_id
+                  data:
+                    - SELECT id, body FROM notes WHERE owner_id = bucket.user_id
+            postgres:
+              url: postgres://postgres:\(password)@127.0.0.1:\(port)/stack
+
+            """
+        try (yaml + rules).write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await runStack(["up", "--verbose", "--config", path, "--exec", "true"])
+        _ = try await runStack(["down", "--config", managedPath])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.err.contains("sl-service=ReplicationService("), "\(result.err)")
+        #expect(result.err.contains("postgres:***@127.0.0.1:\(port)"))
+        #expect(!result.err.contains(password) && !result.out.contains(password))
+    }
+
+    @Test("SIGTERM stops a stack that never became ready (replication cannot start: a role without REPLICATION)")
+    func signalBeforeReady() async throws {
+        let (managedPath, managedState) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: managedState) }
+        let setup = try await runStack([
+            "up", "--config", managedPath, "--exec",
+            #"psql -X -q "$STACK_DATABASE_URL" -c "CREATE ROLE plain LOGIN" -c "CREATE DATABASE plain OWNER plain""#,
+        ])
+        #expect(setup.status == 0, "\(setup.err)")
+        // Start the managed cluster again (without a stack) for the second config to use.
+        let up = try await runStack(["up", "--detach", "--config", managedPath])
+        #expect(up.status == 0, "\(up.err)")
+        defer { _ = try? runStackBlocking(["down", "--config", managedPath], timeout: 60) }
+        let port = try String(contentsOfFile: managedState + "/postgres/stack.port", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let rules = """
+
+            sync_rules:
+              bucket_definitions:
+                by_user:
+                  parameters: SELECT request.user_id() as user_id
+                  data:
+                    - SELECT id, body FROM notes WHERE owner_id = bucket.user_id
+            postgres:
+              url: postgres://plain@127.0.0.1:\(port)/plain
+
+            """
+        try (try String(contentsOfFile: path, encoding: .utf8) + rules).write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let log = stateDir + "/up.log"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: stackBinary)
+        process.arguments = ["up", "--config", path]
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until replication has failed at least once (it retries: the stack never becomes ready).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline,
+            !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("replication interrupted") ?? false)
+        {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("must be superuser or replication role"))
+        process.terminate()
+        let stopDeadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning, ContinuousClock.now < stopDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        let stopped = !process.isRunning
+        if !stopped { kill(process.processIdentifier, SIGKILL) }
+        #expect(stopped, "SIGTERM did not stop a stack that was not ready")
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(!stopped || process.terminationStatus == 0, "\(output)")
     }
 
     @Test("a port in use: one clear message, exit 1, nothing started")

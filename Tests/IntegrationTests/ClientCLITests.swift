@@ -233,9 +233,19 @@ struct ClientCLITests {
             #expect(again.status == 0 && !again.out.contains("removed"), "\(again.err)")
             #expect(try await Self.status(stack)["pending_uploads"] as? Int == 1)
 
-            let other = try await Self.signUp(stack, "fay@example.com")
+            // Ed's insert was never uploaded: the switch would delete it, so it is refused and nothing changes.
+            let refused = try await Self.signUp(stack, "fay@example.com")
+            #expect(refused.status == 1 && refused.err.contains("STACK-K007"), "\(refused.err)")
+            #expect(refused.err.contains("1 transaction(s) of ed@example.com"), "\(refused.err)")
+            let kept = try await Self.status(stack)
+            #expect(kept["pending_uploads"] as? Int == 1)
+            #expect((kept["user"] as? [String: Any])?["email"] as? String == "ed@example.com")
+
+            let other = try await Self.client(
+                stack, "sign-in", "--email", "fay@example.com", "--password", "correct-horse", "--discard-pending")
             #expect(other.status == 0, "\(other.err)")
             #expect(other.out.contains("previous user was removed"), "\(other.out)")
+            #expect(other.out.contains("1 change(s) never uploaded"), "\(other.out)")
             #expect(try await Self.client(stack, "ls", "documents").out.contains("(0 rows)"))
             #expect(try await Self.client(stack, "ls", "preferences", "--json").out.contains("dark"))
             let status = try await Self.status(stack)

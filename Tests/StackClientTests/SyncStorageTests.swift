@@ -36,11 +36,12 @@ import Testing
         let database = try TestSupport.openDatabase()
         let storage = SyncStorage(database: database)
         var machine = SyncEngineStateMachine(localBuckets: [])
-        try Self.run([
-            .checkpoint(Checkpoint(lastOpID: 2, buckets: [TestSupport.bucket("u", [a1, b2])])),
-            .data(TestSupport.batch("u", [a1, b2])),
-            .checkpointComplete(CheckpointComplete(lastOpID: 2)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpoint(Checkpoint(lastOpID: 2, buckets: [TestSupport.bucket("u", [a1, b2])])),
+                .data(TestSupport.batch("u", [a1, b2])),
+                .checkpointComplete(CheckpointComplete(lastOpID: 2)),
+            ], storage, machine: &machine)
         #expect(try TestSupport.titles(database) == ["a": "A", "b": "B"])
         #expect(try storage.bucketPositions() == [BucketRequest(name: "u", after: 2)])
         #expect(try TestSupport.crud(database).isEmpty)
@@ -49,11 +50,13 @@ import Testing
         let a3 = TestSupport.put(3, "a", title: "A2")
         let removeB = OplogEntry.remove(opID: 4, objectType: "todos", objectID: "b", subkey: "s")
         let all = [a1, b2, a3, removeB]
-        try Self.run([
-            .checkpointDiff(CheckpointDiff(lastOpID: 4, updatedBuckets: [TestSupport.bucket("u", all)], removedBuckets: [])),
-            .data(TestSupport.batch("u", [a3, removeB], after: 2)),
-            .checkpointComplete(CheckpointComplete(lastOpID: 4)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpointDiff(
+                    CheckpointDiff(lastOpID: 4, updatedBuckets: [TestSupport.bucket("u", all)], removedBuckets: [])),
+                .data(TestSupport.batch("u", [a3, removeB], after: 2)),
+                .checkpointComplete(CheckpointComplete(lastOpID: 4)),
+            ], storage, machine: &machine)
         #expect(try TestSupport.titles(database) == ["a": "A2"])
         let oplog = try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ps_oplog") }
         #expect(oplog == 1)
@@ -65,18 +68,21 @@ import Testing
         var machine = SyncEngineStateMachine(localBuckets: [])
         let inX = TestSupport.put(1, "a", title: "A")
         let inY = TestSupport.put(2, "a", title: "A")
-        try Self.run([
-            .checkpoint(Checkpoint(lastOpID: 2, buckets: [TestSupport.bucket("x", [inX]), TestSupport.bucket("y", [inY])])),
-            .data(TestSupport.batch("x", [inX])), .data(TestSupport.batch("y", [inY])),
-            .checkpointComplete(CheckpointComplete(lastOpID: 2)),
-            .checkpointDiff(CheckpointDiff(lastOpID: 3, updatedBuckets: [], removedBuckets: ["x"])),
-            .checkpointComplete(CheckpointComplete(lastOpID: 3)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpoint(
+                    Checkpoint(lastOpID: 2, buckets: [TestSupport.bucket("x", [inX]), TestSupport.bucket("y", [inY])])),
+                .data(TestSupport.batch("x", [inX])), .data(TestSupport.batch("y", [inY])),
+                .checkpointComplete(CheckpointComplete(lastOpID: 2)),
+                .checkpointDiff(CheckpointDiff(lastOpID: 3, updatedBuckets: [], removedBuckets: ["x"])),
+                .checkpointComplete(CheckpointComplete(lastOpID: 3)),
+            ], storage, machine: &machine)
         #expect(try TestSupport.titles(database) == ["a": "A"])
-        try Self.run([
-            .checkpointDiff(CheckpointDiff(lastOpID: 4, updatedBuckets: [], removedBuckets: ["y"])),
-            .checkpointComplete(CheckpointComplete(lastOpID: 4)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpointDiff(CheckpointDiff(lastOpID: 4, updatedBuckets: [], removedBuckets: ["y"])),
+                .checkpointComplete(CheckpointComplete(lastOpID: 4)),
+            ], storage, machine: &machine)
         #expect(try TestSupport.titles(database).isEmpty)
     }
 
@@ -89,11 +95,12 @@ import Testing
         let move = OplogEntry(opID: 6, op: .move, checksum: 99)
         let live = TestSupport.put(7, "a", title: "A")
         let expected = BucketChecksum(bucket: "u", checksum: Checksum(1234) + Checksum(99) + live.checksum, count: 3)
-        let actions = try Self.run([
-            .checkpoint(Checkpoint(lastOpID: 7, buckets: [expected])),
-            .data(TestSupport.batch("u", [clear, move, live])),
-            .checkpointComplete(CheckpointComplete(lastOpID: 7)),
-        ], storage, machine: &machine)
+        let actions = try Self.run(
+            [
+                .checkpoint(Checkpoint(lastOpID: 7, buckets: [expected])),
+                .data(TestSupport.batch("u", [clear, move, live])),
+                .checkpointComplete(CheckpointComplete(lastOpID: 7)),
+            ], storage, machine: &machine)
         #expect(!actions.contains { if case .reconnect = $0 { true } else { false } })
         #expect(try TestSupport.titles(database) == ["a": "A"])
     }
@@ -105,11 +112,12 @@ import Testing
         let good = TestSupport.put(1, "a", title: "A")
         let bad = TestSupport.put(2, "b", title: "B")
         let lying = BucketChecksum(bucket: "y", checksum: bad.checksum + Checksum(1), count: 1)
-        let actions = try Self.run([
-            .checkpoint(Checkpoint(lastOpID: 2, buckets: [TestSupport.bucket("x", [good]), lying])),
-            .data(TestSupport.batch("x", [good])), .data(TestSupport.batch("y", [bad])),
-            .checkpointComplete(CheckpointComplete(lastOpID: 2)),
-        ], storage, machine: &machine)
+        let actions = try Self.run(
+            [
+                .checkpoint(Checkpoint(lastOpID: 2, buckets: [TestSupport.bucket("x", [good]), lying])),
+                .data(TestSupport.batch("x", [good])), .data(TestSupport.batch("y", [bad])),
+                .checkpointComplete(CheckpointComplete(lastOpID: 2)),
+            ], storage, machine: &machine)
         #expect(actions.suffix(2) == [.deleteBuckets(["y"]), .reconnect(.checksumMismatch(["y"]))])
         #expect(try TestSupport.titles(database).isEmpty)
         // The next request omits y (download from scratch) and keeps x's position.
@@ -117,7 +125,8 @@ import Testing
 
         // Corrupt a stored sum locally: validation catches it.
         try database.queue.write { db in try db.execute(sql: "UPDATE ps_buckets SET op_checksum = op_checksum + 1") }
-        let request = SyncLocalRequest(lastOpID: 2, writeCheckpoint: nil, buckets: [TestSupport.bucket("x", [good])], priority: nil)
+        let request = SyncLocalRequest(
+            lastOpID: 2, writeCheckpoint: nil, buckets: [TestSupport.bucket("x", [good])], priority: nil)
         #expect(try storage.syncLocal(request) == .checksumMismatch(["x"]))
     }
 
@@ -125,18 +134,22 @@ import Testing
         let database = try TestSupport.openDatabase()
         let storage = SyncStorage(database: database)
         var machine = SyncEngineStateMachine(localBuckets: [])
-        try Self.run([
-            .checkpoint(Checkpoint(lastOpID: 1, buckets: [TestSupport.bucket("u", [a1])])),
-            .data(TestSupport.batch("u", [a1])), .checkpointComplete(CheckpointComplete(lastOpID: 1)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpoint(Checkpoint(lastOpID: 1, buckets: [TestSupport.bucket("u", [a1])])),
+                .data(TestSupport.batch("u", [a1])), .checkpointComplete(CheckpointComplete(lastOpID: 1)),
+            ], storage, machine: &machine)
         try database.write { db in try db.execute(sql: "UPDATE todos SET title = 'mine' WHERE id = 'a'") }
 
         // A stale server state arrives while the edit is queued: validated, not applied.
         let stale = TestSupport.put(2, "a", title: "server-old")
-        try Self.run([
-            .checkpointDiff(CheckpointDiff(lastOpID: 2, updatedBuckets: [TestSupport.bucket("u", [a1, stale])], removedBuckets: [])),
-            .data(TestSupport.batch("u", [stale], after: 1)), .checkpointComplete(CheckpointComplete(lastOpID: 2)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpointDiff(
+                    CheckpointDiff(
+                        lastOpID: 2, updatedBuckets: [TestSupport.bucket("u", [a1, stale])], removedBuckets: [])),
+                .data(TestSupport.batch("u", [stale], after: 1)), .checkpointComplete(CheckpointComplete(lastOpID: 2)),
+            ], storage, machine: &machine)
         #expect(try TestSupport.titles(database) == ["a": "mine"])
         #expect(machine.deferred?.lastOpID == OpID(2))
 
@@ -152,12 +165,14 @@ import Testing
         #expect(try TestSupport.titles(database) == ["a": "mine"])
 
         let mine = TestSupport.put(3, "a", title: "mine")
-        try Self.run([
-            .checkpointDiff(CheckpointDiff(
-                lastOpID: 3, writeCheckpoint: 5, updatedBuckets: [TestSupport.bucket("u", [a1, stale, mine])],
-                removedBuckets: [])),
-            .data(TestSupport.batch("u", [mine], after: 2)), .checkpointComplete(CheckpointComplete(lastOpID: 3)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpointDiff(
+                    CheckpointDiff(
+                        lastOpID: 3, writeCheckpoint: 5, updatedBuckets: [TestSupport.bucket("u", [a1, stale, mine])],
+                        removedBuckets: [])),
+                .data(TestSupport.batch("u", [mine], after: 2)), .checkpointComplete(CheckpointComplete(lastOpID: 3)),
+            ], storage, machine: &machine)
         #expect(try TestSupport.titles(database) == ["a": "mine"])
         #expect(machine.lastApplied == OpID(3))
     }
@@ -172,10 +187,11 @@ import Testing
             try db.execute(sql: "DELETE FROM ps_crud")
             try ClientDatabase.setKV(db, ClientKV.targetWriteCheckpoint, 1)
         }
-        try Self.run([
-            .checkpoint(Checkpoint(lastOpID: 1, writeCheckpoint: 1, buckets: [TestSupport.bucket("u", [a1])])),
-            .data(TestSupport.batch("u", [a1])), .checkpointComplete(CheckpointComplete(lastOpID: 1)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpoint(Checkpoint(lastOpID: 1, writeCheckpoint: 1, buckets: [TestSupport.bucket("u", [a1])])),
+                .data(TestSupport.batch("u", [a1])), .checkpointComplete(CheckpointComplete(lastOpID: 1)),
+            ], storage, machine: &machine)
         #expect(try TestSupport.titles(database) == ["a": "A"])
     }
 
@@ -186,13 +202,14 @@ import Testing
         try database.write { db in try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('local', 'x')") }
         let urgent = TestSupport.bucket("p0", [a1], priority: 0)
         let normal = TestSupport.bucket("p3", [b2])
-        try Self.run([
-            .checkpoint(Checkpoint(lastOpID: 2, buckets: [urgent, normal])),
-            .data(TestSupport.batch("p0", [a1])),
-            .partialCheckpointComplete(PartialCheckpointComplete(lastOpID: 2, priority: 0)),
-            .data(TestSupport.batch("p3", [b2])),
-            .checkpointComplete(CheckpointComplete(lastOpID: 2)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpoint(Checkpoint(lastOpID: 2, buckets: [urgent, normal])),
+                .data(TestSupport.batch("p0", [a1])),
+                .partialCheckpointComplete(PartialCheckpointComplete(lastOpID: 2, priority: 0)),
+                .data(TestSupport.batch("p3", [b2])),
+                .checkpointComplete(CheckpointComplete(lastOpID: 2)),
+            ], storage, machine: &machine)
         #expect(try TestSupport.titles(database) == ["a": "A", "local": "x"])
     }
 
@@ -201,17 +218,29 @@ import Testing
         let storage = SyncStorage(database: database)
         var machine = SyncEngineStateMachine(localBuckets: [])
         try DeviceAccount.signIn(database, account: DeviceAccount(userID: "u1", email: "a@x", sessionToken: "t1"))
-        try Self.run([
-            .checkpoint(Checkpoint(lastOpID: 1, buckets: [TestSupport.bucket("u", [a1])])),
-            .data(TestSupport.batch("u", [a1])), .checkpointComplete(CheckpointComplete(lastOpID: 1)),
-        ], storage, machine: &machine)
+        try Self.run(
+            [
+                .checkpoint(Checkpoint(lastOpID: 1, buckets: [TestSupport.bucket("u", [a1])])),
+                .data(TestSupport.batch("u", [a1])), .checkpointComplete(CheckpointComplete(lastOpID: 1)),
+            ], storage, machine: &machine)
         try database.write { db in
             try db.execute(sql: "INSERT INTO prefs(id, value) VALUES ('theme', 'dark')")
             try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('pending', 'p')")
         }
-        #expect(try DeviceAccount.signIn(database, account: DeviceAccount(userID: "u1", email: "a@x", sessionToken: "t2")) == false)
+        #expect(
+            try DeviceAccount.signIn(database, account: DeviceAccount(userID: "u1", email: "a@x", sessionToken: "t2"))
+                == false)
         #expect(try TestSupport.titles(database).count == 2)
-        #expect(try DeviceAccount.signIn(database, account: DeviceAccount(userID: "u2", email: "b@x", sessionToken: "t3")))
+        // The pending insert would go with the wipe: the switch is refused and nothing changes.
+        #expect(throws: ClientError.pendingUploads(transactions: 1, email: "a@x")) {
+            try DeviceAccount.signIn(database, account: DeviceAccount(userID: "u2", email: "b@x", sessionToken: "t3"))
+        }
+        #expect(try TestSupport.titles(database).count == 2)
+        #expect(try TestSupport.crud(database).count == 1)
+        #expect(try database.read { try DeviceAccount.load($0) }?.userID == "u1")
+        #expect(
+            try DeviceAccount.signIn(
+                database, account: DeviceAccount(userID: "u2", email: "b@x", sessionToken: "t3"), discardPending: true))
         #expect(try TestSupport.titles(database).isEmpty)
         #expect(try TestSupport.crud(database).isEmpty)
         #expect(try storage.bucketPositions().isEmpty)
