@@ -45,6 +45,7 @@ struct StreamRunner: Sendable {
             } catch {
                 if Task.isCancelled { return }
                 if let lost = Self.slotLost(error) { throw lost }
+                if let stuck = await stuckBehindMissingPublication(error) { throw stuck }
                 if streamed { backoff = .seconds(1) }
                 logger.warning(
                     "replication interrupted; reconnecting",
@@ -74,6 +75,24 @@ struct StreamRunner: Sendable {
             return .slotLost("", "was invalidated")
         }
         return nil
+    }
+
+    /// pgoutput reads the publication as it was at each change it decodes: a change made while the publication did
+    /// not exist stops the slot there for good, even once the publication is back (`stack up` recreates it). So when
+    /// that error comes while the publication exists, the slot is as good as lost and a new stream takes over. While
+    /// the publication is still missing, retrying is right (a new slot would stop the same way).
+    private func stuckBehindMissingPublication(_ error: any Error) async -> ReplicationError? {
+        guard "\(error)".contains("publication \"\(publication)\" does not exist") else { return nil }
+        let (client, publication, logger) = (storage.client, self.publication, self.logger)
+        let exists = try? await abandoningAfter(Self.controlTimeout) {
+            let rows = try await client.query(
+                "SELECT 1 FROM pg_publication WHERE pubname = \(publication)", logger: logger)
+            for try await _ in rows { return true }
+            return false
+        }
+        guard exists == true else { return nil }
+        return .slotLost(
+            "of stream \(streamID)", "cannot continue past changes made while publication \(publication) did not exist")
     }
 
     private func runOnce(streamed: inout Bool) async throws {

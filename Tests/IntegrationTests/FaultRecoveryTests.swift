@@ -268,6 +268,40 @@ struct FaultRecoveryTests {
         }
     }
 
+    @Test("publication dropped under a running stack: after a restart recreates it, a new stream takes over")
+    func droppedPublicationIsRebuilt() async throws {
+        try await Self.withCluster([:]) { cluster in
+            let database = try await cluster.makeDatabase(prefix: "droppub")
+            let url = database.databaseURL
+            var child = try FaultTests.Child(database: database)
+            try await child.start()
+            let token = TestTokens.make(sub: "user-a", audience: child.audience)
+            try await execute(url, Self.insertDocuments("old", count: 20, owner: "user-a", titleOnly: true))
+            var model = ClientModel()
+            _ = try await Self.follow(child.syncURL, token: token, model: &model) { Self.rows($0).count == 20 }
+            let oldSlot = try #require(
+                try await scalar(url, "SELECT slot_name FROM powersync.replication_streams WHERE state = 'ACTIVE'"))
+
+            // A change while the publication is gone stops the slot there for good (pgoutput reads the publication
+            // as of each change).
+            try await execute(
+                url, "DROP PUBLICATION powersync", "UPDATE documents SET title = 'while-dropped' WHERE id = 'old-1'")
+            await child.kill(SIGTERM)
+            try await child.start()  // recreates the publication
+            try await execute(url, "UPDATE documents SET title = 'after-restart' WHERE id = 'old-2'")
+            let expected = try await Self.serverTitles(url, owner: "user-a")
+            #expect(expected["old-1"] == "while-dropped" && expected["old-2"] == "after-restart")
+            _ = try await Self.follow(child.syncURL, token: token, model: &model, timeout: .seconds(60)) {
+                Self.titles($0) == expected
+            }
+            #expect(model.duplicates.isEmpty)
+            let active = try await scalar(
+                url, "SELECT slot_name FROM powersync.replication_streams WHERE state = 'ACTIVE'")
+            #expect(active != nil && active != oldSlot, "the served stream still uses the stuck slot")
+            await child.kill(SIGTERM)
+        }
+    }
+
     // MARK: Support
 
     /// The rows a client holds, over all its buckets (object id → data).
