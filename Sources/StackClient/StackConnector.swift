@@ -17,8 +17,18 @@ public struct StackConnector: Sendable {
     // Bodies larger than this are refused (responses of these endpoints are small).
     private let maxBodyBytes = 16 << 20
 
+    /// The client devices use by default: like `HTTPClient.shared`, except that a refused connection is an answer
+    /// at once. AsyncHTTPClient otherwise retries connecting until the request's deadline, so every command against
+    /// a stopped stack sat silent for 30 s before saying so; the upload queue and the sync loop retry themselves.
+    public static let deviceHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// Creates a connector.
-    public init(apiBaseURL: String, http: HTTPClient = .shared) {
+    public init(apiBaseURL: String, http: HTTPClient = StackConnector.deviceHTTPClient) {
         var base = apiBaseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.apiBaseURL = base
@@ -68,10 +78,11 @@ public struct StackConnector: Sendable {
         case 200..<300:
             // Processed: complete even when the body cannot be read, so a bad transaction cannot block the queue.
             let decoded = try? JSONDecoder().decode(UploadResponse.self, from: response.body)
-            return .processed(rejected: (decoded?.rejected ?? []).map {
-                UploadRejectionRecord(
-                    opID: $0.opID, opIndex: $0.opIndex, status: response.status, code: $0.code, message: $0.message)
-            })
+            return .processed(
+                rejected: (decoded?.rejected ?? []).map {
+                    UploadRejectionRecord(
+                        opID: $0.opID, opIndex: $0.opIndex, status: response.status, code: $0.code, message: $0.message)
+                })
         case 401:
             return .unauthorized
         case 404, 405, 408, 429:
@@ -184,6 +195,8 @@ public struct StackConnector: Sendable {
 
     static func describe(_ error: any Error) -> String {
         if let coded = error as? any CodedError { return coded.description }
+        // NIO's own text is "connection reset (error set): Connection refused (errno: 111)".
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
         return String(describing: error)
     }
 

@@ -220,6 +220,18 @@ struct ClientCLITests {
         #expect(!sync.out.contains("caught up"))
     }
 
+    @Test("a stopped stack is reported at once, not after the request deadline")
+    func stoppedStackIsReportedAtOnce() async throws {
+        try await Self.withStack { stack in
+            #expect(try await Self.signUp(stack, "gus@example.com").status == 0)
+            try await stack.stop()
+            // The request deadline here is 120 s and the command's own limit 60 s: it must not wait for either.
+            let sync = try await Self.client(stack, "sync")
+            #expect(sync.status == 1, "\(sync.status) \(sync.err)")
+            #expect(sync.err.contains("STACK-K001") && sync.err.contains("(connection refused)"), "\(sync.err)")
+        }
+    }
+
     @Test("signing in as another user on the same device wipes synced rows and keeps local-only ones")
     func accountSwitch() async throws {
         try await Self.withStack { stack in
