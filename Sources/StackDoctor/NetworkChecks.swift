@@ -21,14 +21,18 @@ enum NetworkChecks {
         ]
         for (key, address) in [("api.listen", config.api.listen), ("sync.listen", config.sync.listen)]
         where address.port != 0 {
-            let free = PortProbe.isFree(host: address.host, port: address.port)
+            let problem = PortProbe.bindProblem(host: address.host, port: address.port)
+            let fix =
+                problem == .inUse
+                ? "stop the program using port \(address.port) (ss -ltnp 'sport = :\(address.port)'), or set \(key) in \(config.file)"
+                : "set \(key) in \(config.file) to an address of this machine (127.0.0.1 by default)"
             checks.append(
                 DoctorCheck(
-                    group: "ports", name: "\(key) \(address) free", status: free ? .ok : .error,
-                    observed: free ? "free" : "in use by another program",
-                    fix:
-                        "stop the program using port \(address.port) (ss -ltnp 'sport = :\(address.port)'), or set \(key) in \(config.file)"
-                ))
+                    group: "ports", name: "\(key) \(address) free", status: problem == nil ? .ok : .error,
+                    observed: problem == .inUse
+                        ? "in use by another program"
+                        : problem?.describe(host: address.host, port: address.port) ?? "free",
+                    fix: problem == nil ? nil : fix))
         }
         return checks
     }

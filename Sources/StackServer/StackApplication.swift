@@ -33,7 +33,14 @@ public final class StackApplication: Sendable {
     /// Checks what can be checked before anything starts, so a bad setup leaves nothing half-started.
     public func preflight() throws -> ManagedPostgres? {
         for (key, address) in [("api.listen", config.api.listen), ("sync.listen", config.sync.listen)]
-        where address.port != 0 && !PortProbe.isFree(host: address.host, port: address.port) {
+        where address.port != 0 {
+            guard let problem = PortProbe.bindProblem(host: address.host, port: address.port) else { continue }
+            guard problem == .inUse else {
+                throw StackError(
+                    "STACK-S001",
+                    "\(key) \(address): \(problem.describe(host: address.host, port: address.port)). Set \(key) in "
+                        + "\(config.file).")
+            }
             throw StackError(
                 "STACK-S001",
                 "\(key) \(address) is already in use. Stop the other program (is a stack already running? "

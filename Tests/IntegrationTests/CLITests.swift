@@ -308,6 +308,27 @@ struct CLITests {
         #expect(!stopped || process.terminationStatus == 0, "\(output)")
     }
 
+    @Test("a listen address that is not this machine's is said so (not 'in use'), by up and by doctor")
+    func foreignListenAddress() async throws {
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(
+            of: #"api:\n  listen: 127.0.0.1:"#, with: "api:\n  listen: 192.0.2.7:", options: .regularExpression
+        ).write(toFile: path, atomically: true, encoding: .utf8)
+        let up = try await runStack(["up", "--config", path])
+        #expect(up.status == 1)
+        #expect(up.err.contains("STACK-S001: api.listen 192.0.2.7:"), "\(up.err)")
+        #expect(up.err.contains("192.0.2.7 is not an address of this machine") && !up.err.contains("in use"))
+        let doctor = try await runStack(["doctor", "--json", "--config", path])
+        let checks = try #require(
+            (try JSONSerialization.jsonObject(with: Data(doctor.out.utf8)) as? [String: Any])?["checks"]
+                as? [[String: Any]], "\(doctor.out)")
+        let port = try #require(checks.first { ($0["name"] as? String)?.hasPrefix("api.listen") == true })
+        #expect(port["status"] as? String == "error")
+        #expect(port["observed"] as? String == "192.0.2.7 is not an address of this machine", "\(port)")
+    }
+
     @Test("a port in use: one clear message, exit 1, nothing started")
     func portInUse() async throws {
         let (path, stateDir) = try managedConfig()
