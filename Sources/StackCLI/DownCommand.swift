@@ -10,9 +10,9 @@ struct DownCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let config = try global.loadConfig()
-        guard let running = RunState(stateDir: config.stateDir).read() else {
-            Console.out("no stack is running for \(config.file)")
+        let (file, stateDir) = try global.locateStateDirectory()
+        guard let running = RunState(stateDir: stateDir).read() else {
+            Console.out("no stack is running for \(file) (state_dir \(stateDir))")
             return
         }
         kill(running.pid, SIGTERM)

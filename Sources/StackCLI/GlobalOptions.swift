@@ -22,6 +22,24 @@ struct GlobalOptions: ParsableArguments {
         "stack " + words + (config.map { " --config " + Console.shellQuoted($0) } ?? "")
     }
 
+    /// The config file and state directory of the stack to look for: from the whole config when it is valid, else
+    /// from its `state_dir` alone with a note (a stack keeps running while its config is being edited).
+    func locateStateDirectory() throws -> (file: String, stateDir: String) {
+        let loader = ConfigLoader()
+        do {
+            let config = try loader.load(explicit: config)
+            return (config.file, config.stateDir)
+        } catch let error as ConfigError {
+            guard let located = try? loader.locateStateDirectory(explicit: config) else {
+                Console.error(error.description)
+                throw ExitCode(1)
+            }
+            Console.error(
+                "note: \(located.file) has errors (stack doctor lists them); using its state_dir \(located.stateDir)")
+            return located
+        }
+    }
+
     /// Loads the configuration, printing every problem and exiting 1 on failure.
     func loadConfig() throws -> StackConfig {
         do {

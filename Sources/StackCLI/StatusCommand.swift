@@ -13,12 +13,12 @@ struct StatusCommand: AsyncParsableCommand {
     var output: OutputFormat = .text
 
     func run() async throws {
-        let config = try global.loadConfig()
-        guard let endpoints = RunState(stateDir: config.stateDir).read() else {
+        let (file, stateDir) = try global.locateStateDirectory()
+        guard let endpoints = RunState(stateDir: stateDir).read() else {
             if output == .json {
                 Console.out("{\"running\": false}")
             } else {
-                Console.error("no stack is running for \(config.file)")
+                Console.error("no stack is running for \(file) (state_dir \(stateDir))")
             }
             throw ExitCode(1)
         }

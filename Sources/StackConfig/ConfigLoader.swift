@@ -44,6 +44,29 @@ public struct ConfigLoader: Sendable {
         return try parse(text, file: file)
     }
 
+    /// Only the config file and its `state_dir`, for commands that need nothing else (`down`, `status`): they must
+    /// still find a running stack while the rest of the file is being edited. Throws when even that cannot be read.
+    public func locateStateDirectory(explicit: String?) throws -> (file: String, stateDir: String) {
+        let file = try locate(explicit: explicit)
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigError.unreadable(file: file, reason: "\(error.localizedDescription)")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError.invalid([Self.diagnostic(for: error, file: file)])
+        }
+        let reader = NodeReader(file: file, environment: environment)
+        let node = root?.mapping?.first { $0.key.string == "state_dir" }?.value
+        let stateDir = node.flatMap { reader.string($0, "state_dir") }
+        if !reader.diagnostics.isEmpty { throw ConfigError.invalid(reader.diagnostics) }
+        return (file, absolute(stateDir ?? ".stack"))
+    }
+
     /// Parses configuration text; `file` is used for positions and relative `sync_rules.path`.
     public func parse(_ text: String, file: String) throws -> StackConfig {
         let root: Node

@@ -96,9 +96,16 @@ struct CLITests {
         #expect(status.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any]
         #expect((object?["sync_url"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
+        // A config being edited (an error in it) still finds the running stack through its state_dir.
+        let valid = try String(contentsOfFile: path, encoding: .utf8)
+        try (valid + "\nsnyc_rules: {}\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let edited = try await runStack(["status", "--config", path])
+        #expect(edited.status == 0, "\(edited.err)")
+        #expect(edited.err.contains("has errors (stack doctor lists them); using its state_dir \(stateDir)"))
         let down = try await runStack(["down", "--config", path])
         #expect(down.status == 0)
         #expect(down.out.contains("stack stopped"))
+        try valid.write(toFile: path, atomically: true, encoding: .utf8)
         let after = try await runStack(["--config", path, "status"])
         #expect(after.status == 1)
         #expect(!FileManager.default.fileExists(atPath: stateDir + "/postgres/postmaster.pid"))
