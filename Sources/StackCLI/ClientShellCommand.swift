@@ -109,11 +109,41 @@ struct ClientShell {
         }
     }
 
+    /// The `stack client …` arguments of a shell line for `device`. The shell is bound to one device and config, so
+    /// `--device`/`--config` on a line are refused (they were silently overridden); `query`'s words after the verb are
+    /// one SQL text, quoted or not.
+    static func arguments(_ words: [String], device: String, config: String?, verbose: Bool) throws(ShellLineError)
+        -> [String]
+    {
+        for word in words {
+            let flag = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
+            if flag == "--device" || flag == "--config" {
+                throw ShellLineError(
+                    "\(flag) cannot be used here: this shell works on device \(device); start "
+                        + "`stack client shell --device NAME` for another one")
+            }
+        }
+        var words = words
+        if words.first == "query" {
+            let rest = words.dropFirst()
+            let sql = rest.filter { !$0.hasPrefix("--") }
+            words = ["query"] + (sql.isEmpty ? [] : [sql.joined(separator: " ")]) + rest.filter { $0.hasPrefix("--") }
+        }
+        var arguments = words + ["--device", device]
+        if let config { arguments += ["--config", config] }
+        if verbose { arguments.append("--verbose") }
+        return arguments
+    }
+
     /// Parses `words` as `stack client …` for this device and runs the command, printing any error.
     private func runCommand(_ words: [String]) async {
-        var arguments = words + ["--device", device.name]
-        if let config = global.config { arguments += ["--config", config] }
-        if global.verbose { arguments.append("--verbose") }
+        let arguments: [String]
+        do {
+            arguments = try Self.arguments(words, device: device.name, config: global.config, verbose: global.verbose)
+        } catch {
+            Console.error(error.message)
+            return
+        }
         do {
             var command = try ClientCommand.parseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {
@@ -259,4 +289,11 @@ enum ShellWords {
         if inWord { words.append(current) }
         return words
     }
+}
+
+/// A shell line that cannot run as typed.
+struct ShellLineError: Error, Equatable {
+    let message: String
+
+    init(_ message: String) { self.message = message }
 }

@@ -129,3 +129,31 @@ struct ShellLineEditingTests {
         #expect(written.withLock { $0 } == ["documents 1 delete\n"])
     }
 }
+
+@Suite struct ShellCommandLineTests {
+    @Test func theShellsDeviceAndConfigAreAppended() throws {
+        #expect(
+            try ClientShell.arguments(["ls", "documents"], device: "a4", config: "/c.yaml", verbose: false)
+                == ["ls", "documents", "--device", "a4", "--config", "/c.yaml"])
+    }
+
+    /// They were silently overridden by the shell's own (`insert … --device g1` wrote to the shell's device).
+    @Test(arguments: [
+        ["insert", "documents", "--device", "g1"], ["whoami", "--device=g1"], ["ls", "x", "--config", "y"],
+    ])
+    func deviceAndConfigOnALineAreRefused(_ words: [String]) {
+        #expect(throws: ShellLineError.self) {
+            try ClientShell.arguments(words, device: "a4", config: nil, verbose: false)
+        }
+    }
+
+    @Test func queryTakesTheRestOfTheLineAsItsSQL() throws {
+        #expect(
+            try ClientShell.arguments(
+                ["query", "select", "count(*)", "from", "documents", "--json"], device: "d", config: nil, verbose: true)
+                == ["query", "select count(*) from documents", "--json", "--device", "d", "--verbose"])
+        #expect(
+            try ClientShell.arguments(["query", "select 1"], device: "d", config: nil, verbose: false)
+                == ["query", "select 1", "--device", "d"])
+    }
+}
