@@ -6,7 +6,7 @@ import StackConfig
 import StackCore
 
 extension ClientCommand {
-    /// `stack client ls TABLE [--json]`.
+    /// `stack client ls TABLE [--json] [--all]`.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ls", abstract: "List a table's rows on this device (aligned table, or --json).")
@@ -15,6 +15,8 @@ extension ClientCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "Table name from the config schema.") var table: String
         @Flag(name: .long, help: "Print a JSON array of row objects.") var json = false
+        @Flag(name: .long, help: "Include soft-deleted rows (deleted_at set), which are left out by default.")
+        var all = false
 
         func run() async throws {
             _ = global.logger()
@@ -22,10 +24,22 @@ extension ClientCommand {
             try await ClientRun.perform {
                 let schema = try device.table(table)
                 let order = schema.column(named: "created_at") != nil ? "created_at, id" : "id"
-                let result = try device.open().read { db in
-                    try ClientRows.fetch(db, sql: "SELECT * FROM \(Identifier.quoted(schema.name)) ORDER BY \(order)")
+                let table = Identifier.quoted(schema.name)
+                // Soft-deleted rows are gone as far as the app is concerned (it filters them): so here too, unless
+                // asked, with a note saying how many.
+                let softDelete = schema.column(named: "deleted_at") != nil && !all
+                let (result, hidden) = try device.open().read { db in
+                    let rows = try ClientRows.fetch(
+                        db,
+                        sql: "SELECT * FROM \(table)\(softDelete ? " WHERE deleted_at IS NULL" : "") ORDER BY \(order)")
+                    let hidden =
+                        softDelete
+                        ? try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE deleted_at IS NOT NULL") ?? 0
+                        : 0
+                    return (rows, hidden)
                 }
                 ClientRows.print(result, json: json)
+                if hidden > 0, !json { Console.error("(\(hidden) soft-deleted row(s) not shown; --all shows them)") }
             }
         }
     }
@@ -69,9 +83,11 @@ struct ClientRows {
     /// Prints the rows: `--json` as an array of objects, else an aligned table with a row count.
     static func print(_ result: ClientRows, json: Bool) {
         if json {
-            Console.json(result.rows.map { values in
-                Dictionary(zip(result.columns, values.map(ClientValues.json)), uniquingKeysWith: { first, _ in first })
-            })
+            Console.json(
+                result.rows.map { values in
+                    Dictionary(
+                        zip(result.columns, values.map(ClientValues.json)), uniquingKeysWith: { first, _ in first })
+                })
             return
         }
         let cells = result.rows.map { $0.map(ClientValues.cell) }

@@ -25,7 +25,7 @@ struct ClientSyncTests {
 
     /// The device's documents by id (`ls --json`).
     static func documents(_ stack: TestStack, device: String) async throws -> [String: [String: Any]] {
-        let result = try await CLI.client(stack, device: device, "ls", "documents", "--json")
+        let result = try await CLI.client(stack, device: device, "ls", "documents", "--json", "--all")
         #expect(result.status == 0, "\(result.err)")
         let rows = try #require(try CLI.json(result.out) as? [[String: Any]])
         var byID: [String: [String: Any]] = [:]
@@ -144,6 +144,10 @@ struct ClientSyncTests {
             } until: { value in
                 !(value == nil || value is NSNull)
             }
+            // `ls` leaves soft-deleted rows out (as the app does) and says so; --all shows them.
+            let listed = try await CLI.client(stack, device: "b", "ls", "documents")
+            #expect(!listed.out.contains(id), "\(listed.out)")
+            #expect(listed.err.contains("soft-deleted row(s) not shown; --all shows them"), "\(listed.err)")
         }
     }
 }
