@@ -16,7 +16,8 @@ struct AuthCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-keys",
             abstract: "Create a new JWT signing key; old public keys stay in the JWKS for the grace period.",
-            discussion: HelpText.reflow("""
+            discussion: HelpText.reflow(
+                """
                 Tokens signed with an old key keep verifying until the grace period ends, so set --grace to at
                 least auth.jwt.expires_in. A running stack picks the new key up within seconds. Works with the
                 stack stopped: a managed Postgres that is not running is started for the command.
@@ -27,13 +28,16 @@ struct AuthCommand: AsyncParsableCommand {
         @Option(name: .long, help: "How long old public keys stay published (e.g. 30d, 12h, 0).")
         var grace: String = "30d"
 
+        func validate() throws {
+            guard DurationText.seconds(grace) != nil else {
+                throw ValidationError("STACK-A042: --grace '\(grace)' is not a duration such as 30d, 12h or 900s.")
+            }
+        }
+
         func run() async throws {
             let logger = global.logger()
             let config = try global.loadConfig()
-            guard let grace = DurationText.seconds(self.grace) else {
-                Console.error("STACK-A042: --grace '\(self.grace)' is not a duration such as 30d, 12h or 900s.")
-                throw ExitCode(1)
-            }
+            guard let grace = DurationText.seconds(self.grace) else { throw ExitCode.validationFailure }
             do {
                 let secret = try SecretStore.resolve(config: config)
                 let configuration = try AuthConfiguration(config: config, secret: secret)

@@ -6,7 +6,8 @@ enum SummaryPrinter {
     static func print(_ endpoints: StackEndpoints, format: OutputFormat, footer: Bool, title: String = "stack is up") {
         switch format {
         case .json:
-            Console.json(endpoints)
+            // `"running": true` beside the endpoints, the counterpart of `status`'s `{"running": false}`.
+            Console.json(RunningEndpoints(endpoints: endpoints))
         case .env:
             for (name, value) in endpoints.environment { Console.out("\(name)=\(Console.shellQuoted(value))") }
         case .text:
@@ -22,5 +23,18 @@ enum SummaryPrinter {
             if footer { text += "Press Ctrl-C to stop." } else { text.removeLast() }
             Console.out(text)
         }
+    }
+}
+
+/// The JSON summary: the endpoints' keys plus `"running": true`.
+struct RunningEndpoints: Encodable {
+    let endpoints: StackEndpoints
+
+    enum CodingKeys: String, CodingKey { case running }
+
+    func encode(to encoder: any Encoder) throws {
+        try endpoints.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(true, forKey: .running)
     }
 }

@@ -51,14 +51,14 @@ struct SyncRulesCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Client parameters as a JSON object.")
         var params: String?
 
+        func validate() throws {
+            guard user != nil || sub != nil else { throw ValidationError("Pass --user EMAIL or --sub ID.") }
+        }
+
         func run() async throws {
             let logger = global.logger()
             let config = try global.loadConfig()
             let rules = try SyncRulesCommand.compile(config)
-            guard user != nil || sub != nil else {
-                Console.error("Pass --user EMAIL or --sub ID.")
-                throw ExitCode(1)
-            }
             var clientParameters: [String: StackSyncRules.JSONValue] = [:]
             if let params {
                 guard case .object(let members)? = try? StackSyncRules.JSONValue.parse(params) else {
@@ -73,7 +73,8 @@ struct SyncRulesCommand: AsyncParsableCommand {
                 let (user, sub, clientParameters) = (self.user, self.sub, clientParameters)
                 do {
                     lines = try await PostgresClient.withClient(url, logger: logger) { client in
-                        try await Self.explain(rules: rules, config: config, client: client, logger: logger,
+                        try await Self.explain(
+                            rules: rules, config: config, client: client, logger: logger,
                             user: user, sub: sub, clientParameters: clientParameters)
                     }
                 } catch let exit as ExitCode {

@@ -96,6 +96,7 @@ struct CLITests {
         #expect(status.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any]
         #expect((object?["sync_url"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
+        #expect(object?["running"] as? Bool == true)
         // A config being edited (an error in it) still finds the running stack through its state_dir.
         let valid = try String(contentsOfFile: path, encoding: .utf8)
         try (valid + "\nsnyc_rules: {}\n").write(toFile: path, atomically: true, encoding: .utf8)
@@ -408,6 +409,11 @@ struct CLITests {
         #expect(after.out.contains("CREATE TABLE IF NOT EXISTS \"notes\""))
         #expect(before.status == 0)
         #expect(before.out == after.out)
+        // Usage errors are 64, with the reason.
+        let explain = try await runStack(["sync-rules", "explain", "--config", path])
+        #expect(explain.status == 64 && explain.err.contains("Pass --user EMAIL or --sub ID."), "\(explain.err)")
+        let grace = try await runStack(["auth", "rotate-keys", "--grace", "abc", "--config", path])
+        #expect(grace.status == 64 && grace.err.contains("STACK-A042"), "\(grace.err)")
         for command in ["up", "down", "status", "doctor", "schema"] {
             let help = try await runStack([command, "--help"])
             #expect(help.status == 0)
