@@ -4,8 +4,8 @@ import StackCore
 public enum ClientError: CodedError, Equatable {
     /// The server could not be reached or the connection broke.
     case network(url: String, detail: String)
-    /// The server answered 401.
-    case unauthorized(url: String)
+    /// The server answered 401; `reason` is the sync service's error (code and description) when it sent one.
+    case unauthorized(url: String, reason: String? = nil)
     /// The server answered with another unexpected status.
     case http(url: String, status: Int, code: String?, detail: String?)
     /// The response body was not the documented shape.
@@ -35,8 +35,13 @@ public enum ClientError: CodedError, Equatable {
         switch self {
         case .network(let url, let detail):
             "Could not reach \(url) (\(detail)). Is `stack up` running and is the URL in the config right?"
-        case .unauthorized(let url):
-            "\(url) refused the credentials (401). Sign in again with `stack client sign-in`."
+        case .unauthorized(let url, let reason?) where !reason.hasPrefix("PSYNC_S21"):
+            // Not about the token itself (PSYNC_S21xx) but about verifying it, e.g. PSYNC_S2204 (the JWKS could not
+            // be fetched): signing in again cannot help.
+            "\(url) could not verify the token (401 \(reason)). `stack doctor` checks the JWKS URL and the audience."
+        case .unauthorized(let url, let reason):
+            "\(url) refused the credentials (401\(reason.map { " " + $0 } ?? "")). Sign in again with "
+                + "`stack client sign-in`."
         case .http(let url, let status, let code, let detail):
             "\(url) answered \(status)" + (code.map { " \($0)" } ?? "") + (detail.map { ": \($0)" } ?? ".")
         case .malformedResponse(let url, let detail):

@@ -123,8 +123,11 @@ public struct StackConnector: Sendable {
         }
         guard response.status.code == 200 else {
             let body = (try? await response.body.collect(upTo: 1 << 20)).map { Data($0.readableBytesView) } ?? Data()
-            if response.status.code == 401 { throw ClientError.unauthorized(url: url) }
             let error = try? JSONDecoder().decode(ServiceErrorBody.self, from: body)
+            if response.status.code == 401 {
+                throw ClientError.unauthorized(
+                    url: url, reason: error.map { "\($0.error.code): \($0.error.description)" })
+            }
             throw ClientError.http(
                 url: url, status: Int(response.status.code), code: error?.error.code,
                 detail: error?.error.description)
