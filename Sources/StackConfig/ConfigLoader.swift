@@ -35,25 +35,22 @@ public struct ConfigLoader: Sendable {
     /// Locates and loads the configuration.
     public func load(explicit: String?) throws -> StackConfig {
         let file = try locate(explicit: explicit)
-        let text: String
+        return try parse(try Self.read(file), file: file)
+    }
+
+    private static func read(_ file: String) throws -> String {
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            return try String(contentsOfFile: file, encoding: .utf8)
         } catch {
             throw ConfigError.unreadable(file: file, reason: "\(error.localizedDescription)")
         }
-        return try parse(text, file: file)
     }
 
     /// Only the config file and its `state_dir`, for commands that need nothing else (`down`, `status`): they must
     /// still find a running stack while the rest of the file is being edited. Throws when even that cannot be read.
     public func locateStateDirectory(explicit: String?) throws -> (file: String, stateDir: String) {
         let file = try locate(explicit: explicit)
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw ConfigError.unreadable(file: file, reason: "\(error.localizedDescription)")
-        }
+        let text = try Self.read(file)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

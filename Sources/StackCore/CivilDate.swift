@@ -41,6 +41,12 @@ public enum CivilDate {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 
+    /// `value` in decimal, zero-padded to `width` digits (longer values keep all their digits).
+    public static func zeroPadded(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
     /// Integer division rounding toward negative infinity.
     public static func floorDivide(_ value: Int, _ divisor: Int) -> Int {
         let quotient = value / divisor

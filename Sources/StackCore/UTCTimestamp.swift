@@ -88,48 +88,59 @@ public struct UTCTimestamp: Hashable, Sendable, Comparable {
         return value
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
+    private static func pad(_ value: Int, _ width: Int) -> String { CivilDate.zeroPadded(value, width) }
 }
 
-/// Reads ASCII digits and punctuation from UTF-8 bytes.
-private struct DigitScanner {
-    let bytes: [UInt8]
-    var index = 0
+/// Reads ASCII digits and punctuation from UTF-8 bytes (the timestamp parsers).
+public struct DigitScanner: Sendable {
+    /// The text.
+    public let bytes: [UInt8]
+    /// The next byte to read.
+    public var index = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// A scanner at the start of `bytes`.
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    var atEnd: Bool { index == bytes.count }
+    /// The next byte, nil at the end.
+    public var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+    /// True when every byte was read.
+    public var atEnd: Bool { index == bytes.count }
 
-    mutating func skip(_ character: Unicode.Scalar) -> Bool {
-        guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { return false }
+    /// Reads `character` if it is next.
+    public mutating func skip(_ character: Unicode.Scalar) -> Bool {
+        guard peek == UInt8(ascii: character) else { return false }
         index += 1
         return true
     }
 
-    /// +1 or -1 for a sign character (consumed), else nil.
-    mutating func sign() -> Int? {
+    /// +1 or -1 for a sign character (read), else nil.
+    public mutating func sign() -> Int? {
         if skip("+") { return 1 }
         if skip("-") { return -1 }
         return nil
     }
 
-    mutating func digits(exactly count: Int) -> Int? {
-        guard let (value, read) = digits(atMost: count), read == count else { return nil }
-        return value
+    /// Exactly `count` digits, or nil.
+    public mutating func digits(exactly count: Int) -> Int? {
+        number(minDigits: count, maxDigits: count)
     }
 
     /// Between one and `limit` digits: their value and how many were read.
-    mutating func digits(atMost limit: Int) -> (Int, Int)? {
+    public mutating func digits(atMost limit: Int) -> (Int, Int)? {
+        let start = index
+        guard let value = number(minDigits: 1, maxDigits: limit) else { return nil }
+        return (value, index - start)
+    }
+
+    /// The value of `minDigits`…`maxDigits` digits, nil when fewer are there (the digits read stay read).
+    public mutating func number(minDigits: Int, maxDigits: Int) -> Int? {
         var value = 0
         var count = 0
-        while count < limit, index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
-            value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+        while count < maxDigits, let byte = peek, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
             count += 1
             index += 1
         }
-        return count > 0 ? (value, count) : nil
+        return count >= minDigits ? value : nil
     }
 }

@@ -10,7 +10,7 @@ enum PGTimestamp {
         case "-infinity": return "0000-01-01 00:00:00Z"
         default: break
         }
-        var scanner = Scanner(Array(text.utf8))
+        var scanner = DigitScanner(Array(text.utf8))
         guard let year = scanner.number(minDigits: 4, maxDigits: 6), scanner.skip("-"),
             let month = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip("-"),
             let day = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(" "),
@@ -58,35 +58,5 @@ enum PGTimestamp {
             + fraction + "Z"
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-
-    private struct Scanner {
-        let bytes: [UInt8]
-        var index = 0
-
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-        var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
-        var atEnd: Bool { index == bytes.count }
-
-        mutating func skip(_ character: Unicode.Scalar) -> Bool {
-            guard peek == UInt8(ascii: character) else { return false }
-            index += 1
-            return true
-        }
-
-        mutating func number(minDigits: Int, maxDigits: Int) -> Int? {
-            var value = 0
-            var count = 0
-            while count < maxDigits, let byte = peek, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
-                count += 1
-                index += 1
-            }
-            return count >= minDigits ? value : nil
-        }
-    }
+    private static func pad(_ value: Int, _ width: Int) -> String { CivilDate.zeroPadded(value, width) }
 }

@@ -41,6 +41,18 @@ func runStackBlocking(_ arguments: [String], timeout: TimeInterval) throws -> (s
     return (result.status, out, err)
 }
 
+/// Sync rules for `managedConfig()`'s notes table, to append to its file.
+let notesRules = """
+
+    sync_rules:
+      bucket_definitions:
+        by_user:
+          parameters: SELECT request.user_id() as user_id
+          data:
+            - SELECT id, body FROM notes WHERE owner_id = bucket.user_id
+
+    """
+
 /// A config for a managed cluster in its own state directory, on free ports.
 func managedConfig() throws -> (path: String, stateDir: String) {
     let stateDir = NSTemporaryDirectory() + "stack-managed-\(UUID().uuidString.prefix(8))"
@@ -158,16 +170,7 @@ struct CLITests {
     func syncMaintenanceWhileDown() async throws {
         let (path, stateDir) = try managedConfig()
         defer { try? FileManager.default.removeItem(atPath: stateDir) }
-        let rules = """
-
-            sync_rules:
-              bucket_definitions:
-                by_user:
-                  parameters: SELECT request.user_id() as user_id
-                  data:
-                    - SELECT id, body FROM notes WHERE owner_id = bucket.user_id
-            """
-        try (try String(contentsOfFile: path, encoding: .utf8) + rules).write(
+        try (try String(contentsOfFile: path, encoding: .utf8) + notesRules).write(
             toFile: path, atomically: true, encoding: .utf8)
         // `up --exec` runs its command once the stream has its first checkpoint, after the snapshot.
         let streams =
@@ -238,19 +241,8 @@ struct CLITests {
         defer { try? FileManager.default.removeItem(atPath: stateDir) }
         let yaml = try String(contentsOfFile: path, encoding: .utf8)
         // With sync rules, so the replication service (which holds the URL for libpq) runs.
-        let rules = """
-
-            sync_rules:
-              bucket_definitions:
-                by_user:
-                  parameters: SELECT request.user_id() as user_id
-                  data:
-                    - SELECT id, body FROM notes WHERE owner_id = bucket.user_id
-            postgres:
-              url: postgres://postgres:\(password)@127.0.0.1:\(port)/stack
-
-            """
-        try (yaml + rules).write(toFile: path, atomically: true, encoding: .utf8)
+        let database = "postgres:\n  url: postgres://postgres:\(password)@127.0.0.1:\(port)/stack\n"
+        try (yaml + notesRules + database).write(toFile: path, atomically: true, encoding: .utf8)
         let result = try await runStack(["up", "--verbose", "--config", path, "--exec", "true"])
         _ = try await runStack(["down", "--config", managedPath])
         #expect(result.status == 0, "\(result.err)")
@@ -276,19 +268,8 @@ struct CLITests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let (path, stateDir) = try managedConfig()
         defer { try? FileManager.default.removeItem(atPath: stateDir) }
-        let rules = """
-
-            sync_rules:
-              bucket_definitions:
-                by_user:
-                  parameters: SELECT request.user_id() as user_id
-                  data:
-                    - SELECT id, body FROM notes WHERE owner_id = bucket.user_id
-            postgres:
-              url: postgres://plain@127.0.0.1:\(port)/plain
-
-            """
-        try (try String(contentsOfFile: path, encoding: .utf8) + rules).write(
+        let database = "postgres:\n  url: postgres://plain@127.0.0.1:\(port)/plain\n"
+        try (try String(contentsOfFile: path, encoding: .utf8) + notesRules + database).write(
             toFile: path, atomically: true, encoding: .utf8)
         let log = stateDir + "/up.log"
         let process = Process()
