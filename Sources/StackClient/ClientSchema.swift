@@ -53,20 +53,25 @@ public struct ClientSchema: Sendable, Equatable {
         let data = Identifier.quoted(Self.dataTable(table.name))
         let columns = table.columns.filter { $0.name != "id" }
         let typeName = "'" + table.name + "'"
-        let selectList = (["id"] + columns.map {
-            "CAST(json_extract(data, '$.\($0.name)') AS \(Self.sqliteType($0.type)))"
-        }).joined(separator: ", ")
+        let selectList =
+            (["id"]
+            + columns.map {
+                "CAST(json_extract(data, '$.\($0.name)') AS \(Self.sqliteType($0.type)))"
+            }).joined(separator: ", ")
         let viewColumns = (["id"] + columns.map { Identifier.quoted($0.name) }).joined(separator: ", ")
         func jsonObject(_ prefix: String) -> String {
-            "json_object(" + columns.map { "'\($0.name)', \(prefix).\(Identifier.quoted($0.name))" }
+            "json_object("
+                + columns.map { "'\($0.name)', " + Self.jsonValue("\(prefix).\(Identifier.quoted($0.name))", $0.type) }
                 .joined(separator: ", ") + ")"
         }
         let newJSON = jsonObject("NEW")
         let oldJSON = jsonObject("OLD")
         // PUT omits nulls; PATCH carries the columns whose value changed (`null` for cleared ones).
-        let putData = "(SELECT json_group_object(key, value) FROM json_each(\(newJSON)) WHERE type != 'null')"
+        // json_each gives numbers back as SQL values, which json_group_object would write with 15 digits again.
+        let putData =
+            "(SELECT json_group_object(key, \(Self.jsonValue("value", .real))) FROM json_each(\(newJSON)) WHERE type != 'null')"
         let patchData = """
-            (SELECT json_group_object(n.key, n.value) FROM json_each(\(newJSON)) AS n \
+            (SELECT json_group_object(n.key, \(Self.jsonValue("n.value", .real))) FROM json_each(\(newJSON)) AS n \
             WHERE n.value IS NOT (SELECT o.value FROM json_each(\(oldJSON)) AS o WHERE o.key = n.key) \
             OR n.type IS NOT (SELECT o.type FROM json_each(\(oldJSON)) AS o WHERE o.key = n.key))
             """
@@ -115,6 +120,17 @@ public struct ClientSchema: Sendable, Equatable {
             END
             """,
         ] + indexes
+    }
+
+    /// The SQL giving `value` to `json_object`. SQLite writes a REAL there with 15 significant digits, which lost
+    /// 3.141592653589793 (stored as 3.14159265358979 on the device, in its upload and in Postgres): a real that
+    /// 15 digits do not give back goes in with 17, which always do. Other values as they are.
+    static func jsonValue(_ value: String, _ type: ColumnType) -> String {
+        guard type == .real else { return value }
+        return """
+            CASE WHEN typeof(\(value)) = 'real' AND CAST(printf('%!.15g', \(value)) AS REAL) != \(value) \
+            THEN json(printf('%!.17g', \(value))) ELSE \(value) END
+            """
     }
 
     /// The SQLite column type of a config type (booleans are 0/1 integers, timestamps and JSON are text).

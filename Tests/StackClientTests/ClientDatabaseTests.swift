@@ -92,4 +92,28 @@ import Testing
         try reopened.write { db in try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('a', 'x')") }
         #expect(try TestSupport.titles(reopened) == ["a": "x"])
     }
+
+    /// SQLite's json_object writes reals with 15 significant digits; a value that needs more keeps them all, in
+    /// the row and in the upload, and one that does not is written as before.
+    @Test func realsKeepEveryDigitInTheRowAndTheUpload() throws {
+        let database = try TestSupport.openDatabase()
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT INTO todos(id, score) VALUES ('pi', ?), ('tenth', 0.1), ('sum', ?), ('int', 2)",
+                arguments: [3.141592653589793, 0.1 + 0.2])
+            try db.execute(sql: "UPDATE todos SET score = ? WHERE id = 'tenth'", arguments: [1.0 / 3.0])
+        }
+        let scores = try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, score FROM todos").reduce(into: [String: Double]()) {
+                $0[$1["id"]] = $1["score"]
+            }
+        }
+        #expect(scores == ["pi": 3.141592653589793, "tenth": 1.0 / 3.0, "sum": 0.1 + 0.2, "int": 2])
+        let crud = try TestSupport.crud(database)
+        #expect(crud.contains(#"{"op":"PUT","type":"todos","id":"pi","data":{"score":3.1415926535897931}}"#), "\(crud)")
+        #expect(crud.contains(#"{"op":"PUT","type":"todos","id":"tenth","data":{"score":0.1}}"#), "\(crud)")
+        #expect(crud.contains(#"{"op":"PUT","type":"todos","id":"sum","data":{"score":0.30000000000000004}}"#))
+        #expect(crud.contains(#"{"op":"PUT","type":"todos","id":"int","data":{"score":2.0}}"#), "\(crud)")
+        #expect(crud.contains(#"{"op":"PATCH","type":"todos","id":"tenth","data":{"score":0.33333333333333331}}"#))
+    }
 }

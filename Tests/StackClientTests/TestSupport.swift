@@ -15,6 +15,7 @@ enum TestSupport {
                 ColumnSchema(name: "title", type: .text, primaryKey: false, nullable: true, defaultValue: nil),
                 ColumnSchema(name: "done", type: .boolean, primaryKey: false, nullable: true, defaultValue: nil),
                 ColumnSchema(name: "n", type: .integer, primaryKey: false, nullable: true, defaultValue: nil),
+                ColumnSchema(name: "score", type: .real, primaryKey: false, nullable: true, defaultValue: nil),
             ],
             indexes: [IndexSchema(columns: ["title"], unique: false, name: nil)]),
         TableSchema(
@@ -48,14 +49,18 @@ enum TestSupport {
     }
 
     static func put(_ op: OpID, _ id: String, title: String, subkey: String = "s") -> OplogEntry {
-        OplogEntry.put(opID: op, objectType: "todos", objectID: id, data: #"{"id":"\#(id)","title":"\#(title)"}"#, subkey: subkey)
+        OplogEntry.put(
+            opID: op, objectType: "todos", objectID: id, data: #"{"id":"\#(id)","title":"\#(title)"}"#, subkey: subkey)
     }
 
     static func bucket(_ name: String, _ entries: [OplogEntry], priority: Int = 3) -> BucketChecksum {
-        BucketChecksum(bucket: name, checksum: Checksum.sum(entries.map(\.checksum)), count: Int64(entries.count), priority: priority)
+        BucketChecksum(
+            bucket: name, checksum: Checksum.sum(entries.map(\.checksum)), count: Int64(entries.count),
+            priority: priority)
     }
 
     static func batch(_ bucket: String, _ entries: [OplogEntry], after: OpID = 0) -> SyncDataBatch {
-        SyncDataBatch(bucket: bucket, after: after, nextAfter: entries.last?.opID ?? after, hasMore: false, data: entries)
+        SyncDataBatch(
+            bucket: bucket, after: after, nextAfter: entries.last?.opID ?? after, hasMore: false, data: entries)
     }
 }
