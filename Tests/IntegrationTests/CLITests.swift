@@ -152,9 +152,15 @@ struct CLITests {
         // A run file left behind whose pid now belongs to another process (after a reboot, in a container).
         let other = Process()
         other.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        other.arguments = ["600"]
+        other.arguments = ["120"]
+        // Not the test's own output: a child left holding it keeps `swift test` waiting for its end.
+        other.standardOutput = FileHandle.nullDevice
+        other.standardError = FileHandle.nullDevice
         try other.run()
-        defer { other.terminate() }
+        defer {
+            kill(other.processIdentifier, SIGKILL)
+            other.waitUntilExit()
+        }
         try runFile.replacingOccurrences(of: "\"pid\" : \(pid)", with: "\"pid\" : \(other.processIdentifier)")
             .write(toFile: stateDir + "/run/stack.json", atomically: true, encoding: .utf8)
         try startFile.write(toFile: stateDir + "/run/stack.start", atomically: true, encoding: .utf8)
