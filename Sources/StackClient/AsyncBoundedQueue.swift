@@ -132,6 +132,22 @@ public final class AsyncBoundedQueue<Element: Sendable>: Sendable {
         }
     }
 
+    /// Consumer: takes, without waiting, the elements queued now from the front while `include` accepts them (at
+    /// most `limit`); a producer waiting for a free slot may continue.
+    public func takeQueued(limit: Int, while include: (Element) -> Bool) -> [Element] {
+        let (taken, producer) = state.withLock { state -> ([Element], CheckedContinuation<Void, any Error>?) in
+            var taken: [Element] = []
+            while taken.count < limit, state.head < state.elements.count, include(state.elements[state.head]) {
+                taken.append(state.popFirst()!)
+            }
+            guard !taken.isEmpty else { return ([], nil) }
+            defer { state.producer = nil }
+            return (taken, state.producer)
+        }
+        producer?.resume()
+        return taken
+    }
+
     /// Consumer: stops taking elements; drops those queued and refuses further `send`s.
     public func close() {
         let producer = state.withLock { state -> CheckedContinuation<Void, any Error>? in

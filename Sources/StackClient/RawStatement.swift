@@ -68,6 +68,17 @@ struct RawStatement {
         return try body()
     }
 
+    /// Binds column `column` of `row` (another statement's current result row) to the 1-based parameter `index`
+    /// without copying: valid until that statement steps again, so run this one first.
+    func bindColumn(_ column: Int32, of row: OpaquePointer, at index: Int32) {
+        guard let text = sqlite3_column_text(row, column) else {
+            sqlite3_bind_null(statement, index)
+            return
+        }
+        let count = sqlite3_column_bytes(row, column)
+        sqlite3_bind_text(statement, index, UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self), count, nil)
+    }
+
     /// Runs the statement once with the current bindings, calling `row` for each result row; then resets it.
     func run(_ row: (OpaquePointer) throws -> Void = { _ in }) throws {
         defer { sqlite3_reset(statement) }

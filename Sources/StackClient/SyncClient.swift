@@ -176,8 +176,9 @@ public struct SyncClient: Sendable {
         case closed
     }
 
-    /// Decoded lines the reading task may be ahead of the storing task.
-    static let pipelineDepth = 4
+    /// Decoded lines the reading task may be ahead of the storing task; data lines queued together are stored in
+    /// one transaction.
+    static let pipelineDepth = 8
 
     /// Runs one stream until `stop` says so, the engine asks to reconnect, or the server closes it.
     ///
@@ -208,7 +209,11 @@ public struct SyncClient: Sendable {
                 group.cancelAll()
             }
             while let line = try await queue.next() {
-                if let reason = try await engine.receive(line) { return .reconnect(reason) }
+                var lines = [line]
+                if case .data = line {
+                    lines += queue.takeQueued(limit: Self.pipelineDepth) { if case .data = $0 { true } else { false } }
+                }
+                if let reason = try await engine.receive(lines) { return .reconnect(reason) }
                 if let event = await engine.takeFullCheckpointEvent(), stop(event) { return .stopped }
             }
             return .closed

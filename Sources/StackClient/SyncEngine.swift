@@ -44,6 +44,17 @@ public actor SyncEngine {
         return try execute(machine.receive(line))
     }
 
+    /// Handles consecutive lines; the ops of consecutive data lines are stored in one transaction.
+    ///
+    /// Each transaction rewrites the oplog index pages its ops land on, and a download's row ids are spread over
+    /// the whole index: fewer, larger transactions write those pages fewer times.
+    public func receive(_ lines: [SyncLine]) throws -> ReconnectReason? {
+        if let pending = pendingReconnect { return pending }
+        var actions: [SyncAction] = []
+        for line in lines { actions.append(contentsOf: machine.receive(line)) }
+        return try execute(actions)
+    }
+
     /// The upload queue drained: retry a deferred checkpoint.
     public func uploadFinished() throws {
         if let reason = try execute(machine.uploadFinished()) { pendingReconnect = reason }
@@ -68,7 +79,12 @@ public actor SyncEngine {
             case .deleteBuckets(let names):
                 try storage.deleteBuckets(names)
             case .applyData(let batch):
-                try storage.applyData(batch)
+                var batches = [batch]
+                while case .applyData(let next) = actions.first {
+                    batches.append(next)
+                    actions.removeFirst()
+                }
+                try storage.applyData(batches)
             case .syncLocal(let request):
                 let (result, changes) = try storage.syncLocalReportingChanges(request)
                 let event = SyncEvent.checkpoint(request: request, result: result, changes: changes)

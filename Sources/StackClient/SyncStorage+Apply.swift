@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import StackCore
 
 extension SyncStorage {
@@ -25,14 +26,34 @@ extension SyncStorage {
             (SELECT iif(w.data IS NULL, NULL, w.rowid) FROM ps_oplog w
               WHERE w.row_type = t.row_type AND w.row_id = t.row_id ORDER BY w.op_id DESC LIMIT 1)
             """
-        let newOps = "b.name IN (\(placeholders)) AND t.op_id > b.last_applied_op"
-        try db.execute(
-            sql: """
-                INSERT OR IGNORE INTO ps_apply_winners(row_type, row_id, src)
-                  SELECT t.row_type, t.row_id, \(winner) FROM ps_buckets b JOIN ps_oplog t ON t.bucket = b.id
-                  WHERE \(newOps) AND (t.data IS NULL OR EXISTS (SELECT 1 FROM ps_oplog h
-                    WHERE h.row_type = t.row_type AND h.row_id = t.row_id AND h.op_id > t.op_id))
-                """, arguments: StatementArguments(names))
+        let newOps = Self.newOps(placeholders, op: "t", bucket: "b")
+        if try scansForWinners(db, names) {
+            // Most of the oplog is new (an initial sync): one pass over the row index finds the rows with more than
+            // one op, instead of a lookup per new op.
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO ps_apply_winners(row_type, row_id, src)
+                      SELECT t.row_type, t.row_id, \(winner) FROM ps_buckets b JOIN ps_oplog t ON t.bucket = b.id
+                      WHERE \(newOps) AND t.data IS NULL
+                    """, arguments: StatementArguments(names))
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO ps_apply_winners(row_type, row_id, src)
+                      SELECT t.row_type, t.row_id, \(winner) FROM (SELECT row_type, row_id, max(op_id) AS top
+                        FROM ps_oplog INDEXED BY ps_oplog_row GROUP BY row_type, row_id HAVING count(*) > 1) t
+                      WHERE EXISTS (SELECT 1 FROM ps_oplog n CROSS JOIN ps_buckets nb ON nb.id = n.bucket
+                        WHERE n.row_type = t.row_type AND n.row_id = t.row_id AND n.op_id < t.top
+                          AND \(Self.newOps(placeholders, op: "n", bucket: "nb")))
+                    """, arguments: StatementArguments(names))
+        } else {
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO ps_apply_winners(row_type, row_id, src)
+                      SELECT t.row_type, t.row_id, \(winner) FROM ps_buckets b JOIN ps_oplog t ON t.bucket = b.id
+                      WHERE \(newOps) AND (t.data IS NULL OR EXISTS (SELECT 1 FROM ps_oplog h
+                        WHERE h.row_type = t.row_type AND h.row_id = t.row_id AND h.op_id > t.op_id))
+                    """, arguments: StatementArguments(names))
+        }
         if request.priority == nil {
             try db.execute(
                 sql: """
@@ -47,13 +68,9 @@ extension SyncStorage {
         var changes = AppliedChanges()
         changes.rows = try collectChanges(db, tables: known, direct: direct, names: names, limit: changeLimit)
         let winners = "ps_apply_winners a JOIN ps_oplog o ON o.rowid = a.src"
-        var written = 0
+        let written = try copyDirectRows(db, newOps: newOps, names: names, known: known)
         for table in known {
             let data = "\"" + ClientSchema.dataTable(table) + "\""
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO \(data)(id, data) SELECT t.row_id, t.data FROM \(direct.from())",
-                arguments: StatementArguments([table] + names))
-            written += db.changesCount
             try db.execute(
                 sql:
                     "INSERT OR REPLACE INTO \(data)(id, data) SELECT a.row_id, o.data FROM \(winners) WHERE a.row_type = ?",
@@ -63,13 +80,6 @@ extension SyncStorage {
                     DELETE FROM \(data) WHERE id IN
                       (SELECT row_id FROM ps_apply_winners WHERE row_type = ? AND src IS NULL)
                     """, arguments: [table])
-        }
-        for type in try untypedTypes(db, known: known, names: names) {
-            try db.execute(
-                sql:
-                    "INSERT OR REPLACE INTO ps_untyped(type, id, data) SELECT t.row_type, t.row_id, t.data FROM \(direct.from())",
-                arguments: StatementArguments([type] + names))
-            written += db.changesCount
         }
         let knownList = known.isEmpty ? "''" : databaseQuestionMarks(count: known.count)
         try db.execute(
@@ -102,19 +112,71 @@ extension SyncStorage {
         return changes
     }
 
-    /// Types of new ops that are not synced tables (kept in `ps_untyped`).
-    private func untypedTypes(_ db: Database, known: [String], names: [String]) throws -> [String] {
-        let knownList = known.isEmpty ? "''" : databaseQuestionMarks(count: known.count)
-        // Distinct types through the row index: one seek per type, not a scan of the ops.
-        return try String.fetchAll(
+    /// The condition selecting new ops (alias `op`) of the checkpoint's buckets (alias `bucket`, whose names are the
+    /// `placeholders`).
+    static func newOps(_ placeholders: String, op: String, bucket: String) -> String {
+        "\(bucket).name IN (\(placeholders)) AND \(op).op_id > \(bucket).last_applied_op"
+    }
+
+    /// Whether the checkpoint's new ops are many enough (an eighth of the oplog or more, as in an initial sync) that
+    /// scanning the row index once costs less than looking up each new op in it.
+    private func scansForWinners(_ db: Database, _ names: [String]) throws -> Bool {
+        switch winnerSearch {
+        case .lookups: return false
+        case .scan: return true
+        case .automatic:
+            let received =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT sum(count_since_last) FROM ps_buckets
+                          WHERE name IN (\(databaseQuestionMarks(count: names.count)))
+                        """,
+                    arguments: StatementArguments(names)) ?? 0
+            guard received >= 5000 else { return false }
+            let stored = try Int.fetchOne(db, sql: "SELECT count(*) FROM ps_oplog") ?? 0
+            return received * 8 >= stored
+        }
+    }
+
+    /// Copies the new ops whose row is not in the winners table (each its row's latest op, with data) to their
+    /// table, or to `ps_untyped` for types that are no synced table, in one pass over the ops in op order.
+    private func copyDirectRows(_ db: Database, newOps: String, names: [String], known: [String]) throws -> Int {
+        let scan = try RawStatement(
             db,
-            sql: """
-                WITH RECURSIVE types(type) AS (
-                  SELECT min(row_type) FROM ps_oplog
-                  UNION ALL SELECT (SELECT min(row_type) FROM ps_oplog WHERE row_type > types.type) FROM types
-                    WHERE types.type IS NOT NULL)
-                SELECT type FROM types WHERE type IS NOT NULL AND type NOT IN (\(knownList))
-                """, arguments: StatementArguments(known))
+            """
+            SELECT t.row_type, t.row_id, t.data FROM ps_buckets b JOIN ps_oplog t ON t.bucket = b.id
+              WHERE \(newOps)
+              AND NOT EXISTS (SELECT 1 FROM ps_apply_winners a WHERE a.row_type = t.row_type AND a.row_id = t.row_id)
+            """)
+        var inserts: [String: RawStatement] = [:]
+        let untyped = try RawStatement(db, "INSERT OR REPLACE INTO ps_untyped(type, id, data) VALUES (?1, ?2, ?3)")
+        defer {
+            scan.finalize()
+            untyped.finalize()
+            for insert in inserts.values { insert.finalize() }
+        }
+        for table in known {
+            let data = "\"" + ClientSchema.dataTable(table) + "\""
+            inserts[table] = try RawStatement(db, "INSERT OR REPLACE INTO \(data)(id, data) VALUES (?1, ?2)")
+        }
+        for (index, name) in names.enumerated() { scan.bind(name, at: Int32(index + 1)) }
+        var written = 0
+        try scan.run { row in
+            let type = String(cString: sqlite3_column_text(row, 0))
+            if let insert = inserts[type] {
+                insert.bindColumn(1, of: row, at: 1)
+                insert.bindColumn(2, of: row, at: 2)
+                try insert.run()
+            } else {
+                untyped.bindColumn(0, of: row, at: 1)
+                untyped.bindColumn(1, of: row, at: 2)
+                untyped.bindColumn(2, of: row, at: 3)
+                try untyped.run()
+            }
+            written += 1
+        }
+        return written
     }
 
     /// The first `limit` rows about to be written that differ from the tables, compared column by column (rows

@@ -11,7 +11,14 @@ extension SyncStorage {
     /// straight from the decoded strings. Stored keys are looked up only when the bucket holds ops at all, and in a
     /// bucket this storage has filled from empty only for keys its `StoredKeyIndex` may hold.
     public func applyData(_ batch: SyncDataBatch) throws {
-        try database.writeDownloaded { db in try Self.store(batch, db, index: storedKeys) }
+        try applyData([batch])
+    }
+
+    /// Stores several chunks in one transaction, in order.
+    public func applyData(_ batches: [SyncDataBatch]) throws {
+        try database.writeDownloaded { db in
+            for batch in batches { try Self.store(batch, db, index: storedKeys) }
+        }
     }
 
     static func store(_ batch: SyncDataBatch, _ db: Database, index: StoredKeyIndex?) throws {

@@ -13,6 +13,19 @@ public struct SyncStorage: Sendable {
     /// How many changed rows an apply lists at most.
     public static let defaultChangeLimit = 1000
 
+    /// How an apply finds the new ops that are not their row's latest op.
+    public enum WinnerSearch: Sendable, CaseIterable {
+        /// `scan` when the new ops are an eighth of the oplog or more (and at least 5,000), else `lookups`.
+        case automatic
+        /// Looks up each new op's row in the row index.
+        case lookups
+        /// Scans the row index once for rows with more than one op.
+        case scan
+    }
+
+    /// How applies find superseded ops (the choice changes only the speed).
+    public var winnerSearch = WinnerSearch.automatic
+
     /// Creates the executor.
     public init(database: ClientDatabase) {
         self.database = database

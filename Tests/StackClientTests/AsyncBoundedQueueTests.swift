@@ -38,6 +38,19 @@ import Testing
         await #expect(throws: Failure.self) { try await queue.next() }
     }
 
+    @Test(.timeLimit(.minutes(1))) func takingQueuedElementsStopsAtTheFirstRefusedOneAndFreesTheProducer() async throws
+    {
+        let queue = AsyncBoundedQueue<Int>(capacity: 5)
+        for value in [2, 4, 6, 7] { try await queue.send(value) }
+        let producer = Task { try await queue.send(8) }  // fills the queue: waits for a slot
+        #expect(queue.takeQueued(limit: 2) { $0 % 2 == 0 } == [2, 4], "at most the limit")
+        #expect(queue.takeQueued(limit: 10) { $0 % 2 == 0 } == [6], "up to the first odd one")
+        #expect(queue.takeQueued(limit: 10) { $0 % 2 == 0 } == [])
+        try await producer.value
+        #expect(try await queue.next() == 7)
+        #expect(try await queue.next() == 8)
+    }
+
     @Test func aConsumerThatStopsReleasesTheWaitingProducer() async throws {
         let queue = AsyncBoundedQueue<Int>(capacity: 1)
         let producer = Task {

@@ -8,13 +8,24 @@ import Testing
 /// The checkpoint apply's two paths: new ops copied straight to the tables, and the winners table for the rest
 /// (rows superseded in another bucket, PUTs without data, marked rows, untyped rows).
 @Suite struct SyncStorageApplyTests {
+    /// Both ways of finding superseded ops must give the same tables.
+    static let searches: [SyncStorage.WinnerSearch] = [.lookups, .scan]
+
+    static func storage(_ database: ClientDatabase, _ search: SyncStorage.WinnerSearch) -> SyncStorage {
+        var storage = SyncStorage(database: database)
+        storage.winnerSearch = search
+        return storage
+    }
+
     static func complete(_ lastOpID: OpID, _ buckets: [BucketChecksum]) -> SyncLocalRequest {
         SyncLocalRequest(lastOpID: lastOpID, writeCheckpoint: nil, buckets: buckets, priority: nil)
     }
 
-    @Test func aFreshDownloadIsCopiedStraightAndCountedOncePerRow() throws {
+    @Test(arguments: searches) func aFreshDownloadIsCopiedStraightAndCountedOncePerRow(search: SyncStorage.WinnerSearch)
+        throws
+    {
         let database = try TestSupport.openDatabase()
-        let storage = SyncStorage(database: database)
+        let storage = Self.storage(database, search)
         let ops = (1...5).map { TestSupport.put(OpID(Int64($0)), "r\($0)", title: "T\($0)") }
         try storage.applyData(TestSupport.batch("u", Array(ops[..<3])))
         try storage.applyData(TestSupport.batch("u", Array(ops[3...]), after: 3))
@@ -30,9 +41,45 @@ import Testing
         #expect(again.count == 0 && again.rows.isEmpty)
     }
 
-    @Test func aRowInTwoBucketsTakesItsHighestOpWhicheverBucketArrivesFirst() throws {
+    @Test func anInitialSyncScansAndGivesTheTablesTheLookupsGive() throws {
+        // 6,000 new ops in an empty oplog: the automatic search scans. Rows shared by two buckets, each bucket
+        // arriving in several chunks, and some latest ops without data (the row must go).
+        let x = (0..<3000).map { TestSupport.put(OpID(Int64($0 + 1)), "r\($0)", title: "x\($0)", subkey: "x") }
+        let y = (0..<3000).map { index -> OplogEntry in
+            let id = "r\(index * 7 % 4000)"
+            let op = OpID(Int64(3001 + index))
+            guard index % 10 == 0 else { return TestSupport.put(op, id, title: "y\(index)", subkey: "y") }
+            return OplogEntry(
+                opID: op, op: .put, objectType: "todos", objectID: id, data: nil, checksum: 7, subkey: "y")
+        }
+        var expected: [String: String] = [:]
+        for entry in x + y {  // in op order: the last op of a row decides
+            let id = entry.objectID!
+            expected[id] = entry.data == nil ? nil : String(entry.data!.split(separator: "\"")[7])
+        }
+        var tables: [SyncStorage.WinnerSearch: [String: String]] = [:]
+        for search in [SyncStorage.WinnerSearch.automatic, .lookups] {
+            let database = try TestSupport.openDatabase()
+            let storage = Self.storage(database, search)
+            for start in stride(from: 0, to: 3000, by: 1000) {
+                try storage.applyData(TestSupport.batch("x", Array(x[start..<start + 1000]), after: OpID(Int64(start))))
+                try storage.applyData(
+                    TestSupport.batch("y", Array(y[start..<start + 1000]), after: OpID(Int64(3000 + start))))
+            }
+            let result = try storage.syncLocal(
+                Self.complete(6000, [TestSupport.bucket("x", x), TestSupport.bucket("y", y)]))
+            #expect(result == .applied)
+            tables[search] = try TestSupport.titles(database)
+        }
+        #expect(tables[.automatic] == expected)
+        #expect(tables[.lookups] == expected)
+    }
+
+    @Test(arguments: searches) func aRowInTwoBucketsTakesItsHighestOpWhicheverBucketArrivesFirst(
+        search: SyncStorage.WinnerSearch
+    ) throws {
         let database = try TestSupport.openDatabase()
-        let storage = SyncStorage(database: database)
+        let storage = Self.storage(database, search)
         let newer = TestSupport.put(7, "a", title: "from x", subkey: "k1")
         let older = TestSupport.put(4, "a", title: "from y", subkey: "k2")
         try storage.applyData(TestSupport.batch("x", [newer]))
@@ -50,9 +97,11 @@ import Testing
         #expect(try TestSupport.titles(database) == ["a": "from y again"])
     }
 
-    @Test func aNewOpOlderThanAnAppliedOneElsewhereDoesNotWin() throws {
+    @Test(arguments: searches) func aNewOpOlderThanAnAppliedOneElsewhereDoesNotWin(search: SyncStorage.WinnerSearch)
+        throws
+    {
         let database = try TestSupport.openDatabase()
-        let storage = SyncStorage(database: database)
+        let storage = Self.storage(database, search)
         // y (priority 0) is applied at its partial checkpoint; x's older op for the same row arrives afterwards.
         let urgent = TestSupport.put(9, "a", title: "urgent", subkey: "k1")
         let normal = TestSupport.put(5, "a", title: "normal", subkey: "k2")
@@ -68,9 +117,9 @@ import Testing
         #expect(changes.count == 1 && changes.rows.isEmpty, "recomputed, unchanged, not listed")
     }
 
-    @Test func aPutWithoutDataDeletesTheRow() throws {
+    @Test(arguments: searches) func aPutWithoutDataDeletesTheRow(search: SyncStorage.WinnerSearch) throws {
         let database = try TestSupport.openDatabase()
-        let storage = SyncStorage(database: database)
+        let storage = Self.storage(database, search)
         let a1 = TestSupport.put(1, "a", title: "A")
         let b2 = TestSupport.put(2, "b", title: "B")
         try storage.applyData(TestSupport.batch("u", [a1, b2]))
@@ -87,9 +136,10 @@ import Testing
         #expect(changes.rows.map(\.id) == ["a"] && changes.rows.first?.operation == .delete)
     }
 
-    @Test func typesOutsideTheSchemaGoToUntypedAndLeaveIt() throws {
+    @Test(arguments: searches) func typesOutsideTheSchemaGoToUntypedAndLeaveIt(search: SyncStorage.WinnerSearch) throws
+    {
         let database = try TestSupport.openDatabase()
-        let storage = SyncStorage(database: database)
+        let storage = Self.storage(database, search)
         let known = TestSupport.put(1, "a", title: "A")
         let unknown = OplogEntry.put(
             opID: 2, objectType: "later_table", objectID: "z", data: #"{"id":"z"}"#, subkey: "s")
@@ -111,9 +161,11 @@ import Testing
         #expect(try untyped().map { $0["id"] as String } == ["y"])
     }
 
-    @Test func aKeySupersededAcrossChunksKeepsOneOpAndTheChecksum() throws {
+    @Test(arguments: searches) func aKeySupersededAcrossChunksKeepsOneOpAndTheChecksum(search: SyncStorage.WinnerSearch)
+        throws
+    {
         let database = try TestSupport.openDatabase()
-        let storage = SyncStorage(database: database)
+        let storage = Self.storage(database, search)
         let first = TestSupport.put(1, "a", title: "one")
         let second = TestSupport.put(5, "a", title: "two")
         let unrelated = TestSupport.put(6, "b", title: "B")
@@ -126,11 +178,11 @@ import Testing
         #expect(try TestSupport.titles(database) == ["a": "two", "b": "B"])
     }
 
-    @Test func opsStoredByAnotherWriterAreLookedUpAgain() throws {
+    @Test(arguments: searches) func opsStoredByAnotherWriterAreLookedUpAgain(search: SyncStorage.WinnerSearch) throws {
         // This storage fills "u" from empty and so skips looking up keys it has not stored itself; a second
         // storage on the same file (another process syncing the device) stores "b" in between.
         let database = try TestSupport.openDatabase()
-        let storage = SyncStorage(database: database)
+        let storage = Self.storage(database, search)
         let other = SyncStorage(database: database)
         let a = TestSupport.put(1, "a", title: "A")
         let b = TestSupport.put(2, "b", title: "one")
@@ -145,9 +197,11 @@ import Testing
         #expect(try TestSupport.titles(database) == ["a": "A", "b": "two"])
     }
 
-    @Test func aClearInTheMiddleOfADownloadLeavesOnlyWhatFollowsIt() throws {
+    @Test(arguments: searches) func aClearInTheMiddleOfADownloadLeavesOnlyWhatFollowsIt(
+        search: SyncStorage.WinnerSearch
+    ) throws {
         let database = try TestSupport.openDatabase()
-        let storage = SyncStorage(database: database)
+        let storage = Self.storage(database, search)
         let a = TestSupport.put(1, "a", title: "A")
         let b = TestSupport.put(2, "b", title: "B")
         let clear = OplogEntry(opID: 3, op: .clear, checksum: a.checksum + b.checksum)
@@ -163,9 +217,11 @@ import Testing
         #expect(try TestSupport.titles(database) == ["a": "A3"])
     }
 
-    @Test func theDevicesOwnInsertComingBackIsNotListedAsAChange() throws {
+    @Test(arguments: searches) func theDevicesOwnInsertComingBackIsNotListedAsAChange(search: SyncStorage.WinnerSearch)
+        throws
+    {
         let database = try TestSupport.openDatabase()
-        let storage = SyncStorage(database: database)
+        let storage = Self.storage(database, search)
         try database.write { db in try db.execute(sql: "INSERT INTO todos(id, title) VALUES ('a', 'A')") }
         try database.queue.write { db in  // uploaded, and the write checkpoint it asked for has come back
             try db.execute(sql: "DELETE FROM ps_crud")

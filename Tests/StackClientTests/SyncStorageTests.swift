@@ -7,6 +7,35 @@ import Testing
 
 /// Scripted line sequences through the state machine and the SQLite executor; table contents out.
 @Suite struct SyncStorageTests {
+    /// Counts the commits of a database.
+    final class CommitCounter: TransactionObserver, @unchecked Sendable {
+        var commits = 0
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+        func databaseDidChange(with event: DatabaseEvent) {}
+        func databaseDidCommit(_ db: Database) { commits += 1 }
+        func databaseDidRollback(_ db: Database) {}
+    }
+
+    @Test func consecutiveDataLinesAreStoredInOneTransaction() async throws {
+        let database = try TestSupport.openDatabase()
+        let engine = try SyncEngine(storage: SyncStorage(database: database)) { _ in }
+        let ops = (1...6).map { TestSupport.put(OpID(Int64($0)), "r\($0)", title: "T\($0)") }
+        let checkpoint = SyncLine.checkpoint(Checkpoint(lastOpID: 6, buckets: [TestSupport.bucket("u", ops)]))
+        #expect(try await engine.receive([checkpoint]) == nil)
+        let counter = CommitCounter()
+        database.queue.add(transactionObserver: counter, extent: .observerLifetime)
+        let lines = stride(from: 0, to: 6, by: 2).map {
+            SyncLine.data(TestSupport.batch("u", Array(ops[$0..<$0 + 2]), after: OpID(Int64($0))))
+        }
+        #expect(try await engine.receive(lines) == nil)
+        #expect(counter.commits == 1)
+        let stored = try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ps_oplog") }
+        #expect(stored == 6)
+        #expect(try SyncStorage(database: database).bucketPositions() == [BucketRequest(name: "u", after: 6)])
+        #expect(try await engine.receive([.checkpointComplete(CheckpointComplete(lastOpID: 6))]) == nil)
+        #expect(try TestSupport.titles(database).count == 6)
+    }
+
     /// Feeds lines through a machine and executes its actions like the engine does; returns the last results.
     @discardableResult
     static func run(_ lines: [SyncLine], _ storage: SyncStorage, machine: inout SyncEngineStateMachine) throws
