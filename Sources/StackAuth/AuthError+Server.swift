@@ -7,6 +7,15 @@ extension AuthError {
             detail: "The request body was refused: \(message). Send a JSON object with the documented fields.")
     }
 
+    /// 413: the body is larger than the auth server accepts (BetterAuth bodies are a few hundred bytes).
+    public static func bodyTooLarge(limit: Int) -> AuthError {
+        AuthError(
+            stackCode: "STACK-A014", status: 413, code: "PAYLOAD_TOO_LARGE",
+            message: "The request body is larger than \(limit) bytes",
+            detail: "The request body is larger than \(limit) bytes, the auth server's limit. Send only the "
+                + "documented fields.")
+    }
+
     /// 403: a cookie-bearing state change without an `Origin` or `Referer` header.
     public static let missingOrigin = AuthError(
         stackCode: "STACK-A013", status: 403, code: "MISSING_OR_NULL_ORIGIN", message: "Missing or null Origin",

@@ -68,11 +68,15 @@ public struct AuthRoutes<Context: RemoteAddressRequestContext>: Sendable {
 
         /// The JSON body, at most `maximumBodyBytes`.
         func body(alsoRecord: Bool = false) async throws -> AuthRequestBody {
+            let limit = AuthRoutes.maximumBodyBytes
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+                throw AuthError.bodyTooLarge(limit: limit)
+            }
             let buffer: ByteBuffer
             do {
-                buffer = try await request.body.collect(upTo: AuthRoutes.maximumBodyBytes)
+                buffer = try await request.body.collect(upTo: limit)
             } catch {
-                throw AuthError.invalidBody("[body] the body is larger than \(AuthRoutes.maximumBodyBytes) bytes")
+                throw AuthError.bodyTooLarge(limit: limit)
             }
             return try AuthRequestBody(Array(buffer.readableBytesView), alsoRecord: alsoRecord)
         }
