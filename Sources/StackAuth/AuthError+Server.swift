@@ -22,6 +22,13 @@ extension AuthError {
         detail: "A request carrying cookies changed state without an Origin header. Browsers send one; other "
             + "clients must send Origin: <auth base URL> or use the bearer token instead of cookies.")
 
+    /// 503: Postgres cannot be reached (down, restarting, or refusing connections); the client should retry.
+    public static let databaseUnavailable = AuthError(
+        stackCode: "STACK-A015", status: 503, code: "SERVICE_UNAVAILABLE",
+        message: "The database is unavailable, retry shortly",
+        detail: "Postgres cannot be reached (it is down, restarting or refusing connections). Requests are answered "
+            + "503 with Retry-After until a probe connects again; check the database (stack doctor).")
+
     /// 500: the database failed while serving an auth request.
     public static func databaseFailure(_ reason: String) -> AuthError {
         internalError("STACK-A031", "A database operation of the auth server failed: \(reason).")

@@ -69,7 +69,8 @@ public final class StackApplication: Sendable {
         let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
         let gate = ReadinessGate(expected: ["postgres", "database", "api", "sync"])
         let context = StackContext(
-            config: config, client: client, databaseURL: url, secret: secret, gate: gate, logger: logger)
+            config: config, client: client, databaseURL: url,
+            availability: DatabaseAvailability(url: url, logger: logger), secret: secret, gate: gate, logger: logger)
         let liveComponents = try StackComponents.make(context)
         let extraReadiness = liveComponents.reduce(into: Set<String>()) { $0.formUnion($1.readinessNames) }
         await gate.expect(extraReadiness)
