@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import StackPostgres
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -43,10 +44,11 @@ struct AuthResponse {
         Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// BetterAuth's error response: `{code, message}` with the error's status.
+    /// BetterAuth's error response: `{code, message}` with the error's status; a 503 says when to retry.
     static func error(_ error: AuthError, retryAfter: Int? = nil) -> Response {
         var response = AuthResponse(status: HTTPResponse.Status(code: error.status))
         if let retryAfter { response.headers[Self.retryAfter] = String(retryAfter) }
+        if error.status == 503 { response.headers[.retryAfter] = String(DatabaseAvailability.retryAfterSeconds) }
         return response.raw(error.responseBody)
     }
 }

@@ -42,7 +42,8 @@ public struct AuthRoutes<Context: RemoteAddressRequestContext>: Sendable {
             await handle(request, context, path: "/token") { call in try await token(call) }
         }
         auth.get("/jwks") { request, context in
-            await handle(request, context, path: "/jwks") { _ in
+            // Not guarded here: the key ring answers from memory while the database is unreachable.
+            await handle(request, context, path: "/jwks", guarded: false) { _ in
                 AuthResponse().raw(try await service.jwksDocument())
             }
         }
@@ -55,7 +56,7 @@ public struct AuthRoutes<Context: RemoteAddressRequestContext>: Sendable {
     }
 
     /// One request as the handlers see it.
-    struct Call {
+    struct Call: Sendable {
         let request: Request
         let cookieHeader: String?
         let authorization: String?
@@ -68,20 +69,26 @@ public struct AuthRoutes<Context: RemoteAddressRequestContext>: Sendable {
 
         /// The JSON body, at most `maximumBodyBytes`.
         func body(alsoRecord: Bool = false) async throws -> AuthRequestBody {
+            let limit = AuthRoutes.maximumBodyBytes
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+                throw AuthError.bodyTooLarge(limit: limit)
+            }
             let buffer: ByteBuffer
             do {
-                buffer = try await request.body.collect(upTo: AuthRoutes.maximumBodyBytes)
+                buffer = try await request.body.collect(upTo: limit)
             } catch {
-                throw AuthError.invalidBody("[body] the body is larger than \(AuthRoutes.maximumBodyBytes) bytes")
+                throw AuthError.bodyTooLarge(limit: limit)
             }
             return try AuthRequestBody(Array(buffer.readableBytesView), alsoRecord: alsoRecord)
         }
     }
 
-    /// Rate limit, origin check, then the handler; errors become BetterAuth's `{code, message}` responses.
-    func handle(_ request: Request, _ context: Context, path: String, _ body: (Call) async throws -> Response) async
-        -> Response
-    {
+    /// Rate limit, origin check, then the handler; errors become BetterAuth's `{code, message}` responses. A
+    /// `guarded` handler answers 503 as soon as the database is found unreachable instead of waiting for the pool.
+    func handle(
+        _ request: Request, _ context: Context, path: String, guarded: Bool = true,
+        _ body: @escaping @Sendable (Call) async throws -> Response
+    ) async -> Response {
         let cookieValues = request.headers[values: .cookie]
         let call = Call(
             request: request, cookieHeader: cookieValues.isEmpty ? nil : cookieValues.joined(separator: "; "),
@@ -89,14 +96,19 @@ public struct AuthRoutes<Context: RemoteAddressRequestContext>: Sendable {
             client: AuthService.Client(
                 ipAddress: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent]))
         if service.configuration.rateLimit, service.limiter.rule(forPath: path) != .standard {
-            if case .limited(let retryAfter) = await service.limiter.consume(clientIP: call.client.ipAddress, path: path)
+            if case .limited(let retryAfter) = await service.limiter.consume(
+                clientIP: call.client.ipAddress, path: path)
             {
                 return AuthResponse.error(.tooManyRequests(retryAfter: retryAfter), retryAfter: retryAfter)
             }
         }
         do {
             try checkOrigin(request, call)
-            return try await body(call)
+            guard guarded else { return try await body(call) }
+            return try await service.availability.guarding { try await body(call) }
+        } catch let error where DatabaseAvailability.isUnreachable(error) {
+            service.logger.warning("auth request refused: database unreachable", metadata: ["auth.path": "\(path)"])
+            return AuthResponse.error(.databaseUnavailable)
         } catch let error as AuthError {
             if !error.isClientError {
                 service.logger.error("auth request failed", metadata: ["auth.path": "\(path)", "error": "\(error)"])

@@ -22,16 +22,22 @@ public final class AuthService: Sendable {
     public let limiter: RateLimiter
     /// The password hasher; its `verifications` count shows an unknown email costs a scrypt like a wrong password.
     public let hasher: PasswordHasher
+    /// Whether Postgres can be reached: requests fail fast with 503 while it cannot.
+    public let availability: DatabaseAvailability
     let logger: Logger
 
-    /// A service over `client` (which must be running).
-    public init(configuration: AuthConfiguration, client: PostgresClient, logger: Logger) throws {
+    /// A service over `client` (which must be running); `availability` guards every database-backed request.
+    public init(
+        configuration: AuthConfiguration, client: PostgresClient,
+        availability: DatabaseAvailability = .alwaysAvailable, logger: Logger
+    ) throws {
         self.configuration = configuration
+        self.availability = availability
         store = AuthStore(client: client, logger: logger)
         keys = KeyRing(
             store: store, encryption: try KeyEncryption(secret: configuration.secret), origin: configuration.origin,
             lifetime: configuration.jwtLifetime, gracePeriod: configuration.gracePeriod,
-            refreshInterval: configuration.keyRefreshInterval, logger: logger)
+            refreshInterval: configuration.keyRefreshInterval, availability: availability, logger: logger)
         cookie = SessionCookie(
             secret: configuration.secret, origin: configuration.origin,
             maxAge: configuration.sessionPolicy.expiresIn)

@@ -1,4 +1,5 @@
 import Logging
+import StackPostgres
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -17,13 +18,14 @@ public actor KeyRing {
     private let lifetime: Int
     private let gracePeriod: Int
     private let refreshInterval: TimeInterval
+    private let availability: DatabaseAvailability
     private let logger: Logger
     private var cached: (issuer: JWTIssuer, loadedAt: Date)?
 
     /// A key ring over `store`'s `jwks` table.
     public init(
         store: AuthStore, encryption: KeyEncryption, origin: AuthOrigin, lifetime: Int, gracePeriod: Int,
-        refreshInterval: TimeInterval, logger: Logger
+        refreshInterval: TimeInterval, availability: DatabaseAvailability = .alwaysAvailable, logger: Logger
     ) {
         self.store = store
         self.encryption = encryption
@@ -31,13 +33,22 @@ public actor KeyRing {
         self.lifetime = lifetime
         self.gracePeriod = gracePeriod
         self.refreshInterval = refreshInterval
+        self.availability = availability
         self.logger = logger
     }
 
     /// The current issuer, reloaded when older than the refresh interval; creates the first key if there is none.
+    /// While Postgres cannot be reached, the last loaded keys are used (the JWKS keeps answering, so tokens keep
+    /// verifying through a database restart); without loaded keys that is `DatabaseUnavailable`.
     public func issuer(now: Date = Date()) async throws -> JWTIssuer {
         if let cached, now.timeIntervalSince(cached.loadedAt) < refreshInterval { return cached.issuer }
-        return try await reload(now: now)
+        do {
+            return try await availability.guarding { try await self.reload(now: now) }
+        } catch  where DatabaseAvailability.isUnreachable(error) {
+            guard let cached else { throw error }
+            logger.debug("database unreachable, using the loaded signing keys")
+            return cached.issuer
+        }
     }
 
     /// Reloads now unless the cache was loaded within the last second (a burst of unknown `kid`s reloads once).
@@ -65,16 +76,29 @@ public actor KeyRing {
         guard let signing = published.first(where: { $0.id == signingRow.id }) else {
             throw AuthError.unsupportedSigningKey("row \(signingRow.id) cannot be loaded")
         }
+        return try await cache(signing: signing, published: published, now: now)
+    }
+
+    /// Decrypts every published key without creating one: the startup check that the secret still fits. The keys
+    /// are kept when there is a signing key, so the JWKS is served from memory from the start.
+    public func validateStoredKeys(now: Date = Date()) async throws -> Int {
+        let rows = try await store.loadKeys()
+        let published = try decrypt(rows.filter { isPublished($0, now: now) })
+        if let signingRow = Self.signingRow(in: rows, now: now),
+            let signing = published.first(where: { $0.id == signingRow.id })
+        {
+            try await cache(signing: signing, published: published, now: now)
+        }
+        return published.count
+    }
+
+    @discardableResult
+    private func cache(signing: SigningKey, published: [SigningKey], now: Date) async throws -> JWTIssuer {
         let issuer = try await JWTIssuer(
             signingKey: signing, verificationKeys: published.filter { $0.id != signing.id }, origin: origin,
             lifetime: lifetime)
         cached = (issuer, now)
         return issuer
-    }
-
-    /// Decrypts every published key without creating one: the startup check that the secret still fits.
-    public func validateStoredKeys(now: Date = Date()) async throws -> Int {
-        try decrypt(try await store.loadKeys().filter { isPublished($0, now: now) }).count
     }
 
     private func decrypt(_ rows: [JWKSRow]) throws -> [SigningKey] {

@@ -41,6 +41,9 @@ public struct OpID: Sendable, Hashable, Comparable, Codable, CustomStringConvert
                     in: container, debugDescription: "op id '\(text)' is not a base-10 integer")
             }
             self = id
+        } else if let number = try? container.decode(Double.self), number.rounded() != number || abs(number) >= 9.2e18 {
+            // Foundation reports a fraction or an overflow as "not valid JSON" without a path: say what it is instead.
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "op id \(number) is not an Int64")
         } else {
             self.value = try container.decode(Int64.self)
         }

@@ -13,7 +13,8 @@ struct AuthComponent: StackComponent {
         var logger = context.logger
         logger[metadataKey: "component"] = "auth"
         let configuration = try AuthConfiguration(config: context.config, secret: context.secret)
-        service = try AuthService(configuration: configuration, client: context.client, logger: logger)
+        service = try AuthService(
+            configuration: configuration, client: context.client, availability: context.availability, logger: logger)
         gate = context.gate
         self.logger = logger
     }

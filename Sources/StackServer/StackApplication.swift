@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import StackAuth
 import StackConfig
 import StackCore
 import StackPostgres
@@ -68,11 +69,15 @@ public final class StackApplication: Sendable {
         let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
         let gate = ReadinessGate(expected: ["postgres", "database", "api", "sync"])
         let context = StackContext(
-            config: config, client: client, databaseURL: url, secret: secret, gate: gate, logger: logger)
+            config: config, client: client, databaseURL: url,
+            availability: DatabaseAvailability(url: url, logger: logger), secret: secret, gate: gate, logger: logger)
         let liveComponents = try StackComponents.make(context)
         let extraReadiness = liveComponents.reduce(into: Set<String>()) { $0.formUnion($1.readinessNames) }
         await gate.expect(extraReadiness)
         let httpDependencies: Set<String> = ["database"]
+        let authConfiguration = try AuthConfiguration(config: config, secret: secret)
+        let apiCORS = CORSPolicy(isTrustedForCookies: { authConfiguration.isTrusted(originHeader: $0) })
+        let syncCORS = CORSPolicy(isTrustedForCookies: { _ in false })
 
         var services: [any Service] = [
             PostgresService(managed: managed, url: url, gate: gate, logger: logger),
@@ -88,6 +93,8 @@ public final class StackApplication: Sendable {
                 name: "api", address: config.api.listen,
                 makeRouter: {
                     let router = Router(context: StackRequestContext.self)
+                    // Before the routes: a middleware wraps only routes added after it (and the 404 responder).
+                    router.add(middleware: CrossOriginMiddleware(policy: apiCORS))
                     liveComponents.forEach { $0.addAPIRoutes(to: router) }
                     return router
                 },
@@ -96,6 +103,7 @@ public final class StackApplication: Sendable {
                 name: "sync", address: config.sync.listen,
                 makeRouter: {
                     let router = Router(context: StackRequestContext.self)
+                    router.add(middleware: CrossOriginMiddleware(policy: syncCORS))
                     liveComponents.forEach { $0.addSyncRoutes(to: router) }
                     return router
                 },

@@ -13,6 +13,8 @@ public struct StackContext: Sendable {
     public let client: PostgresClient
     /// Where the database is (password included: for libpq replication connections, never for logs).
     public let databaseURL: DatabaseURL
+    /// Whether Postgres can be reached; HTTP requests that need it answer 503 while it cannot.
+    public let availability: DatabaseAvailability
     /// `auth.secret`, configured or generated.
     public let secret: String
     /// Readiness of every component; services wait on `database` before touching tables.

@@ -11,8 +11,9 @@ struct UploadComponent: StackComponent {
         logger[metadataKey: "component"] = "upload"
         // Its own AuthService over the same tables and secret: authentication only, keys reloaded from the table.
         let auth = try AuthService(
-            configuration: try AuthConfiguration(config: context.config, secret: context.secret), client: context.client,
-            logger: logger)
+            configuration: try AuthConfiguration(config: context.config, secret: context.secret),
+            client: context.client,
+            availability: context.availability, logger: logger)
         let service = UploadService(schema: context.config.schema, client: context.client, logger: logger)
         routes = UploadRoutes(service: service, auth: auth, maximumBodyBytes: context.config.api.maxBodyBytes)
     }

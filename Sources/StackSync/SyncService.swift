@@ -276,11 +276,29 @@ public final class SyncService: Sendable {
         } catch let DecodingError.keyNotFound(key, _) {
             throw SyncServiceError.badRequest("the request body lacks `\(key.stringValue)`")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw SyncServiceError.badRequest("the request body has a wrong type at `\(path)`")
+            throw SyncServiceError.badRequest("the request body has a wrong type at `\(path(context.codingPath))`")
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.last?.stringValue == "after" {
+            // Valid JSON with a bad value inside: name the field rather than blaming the syntax.
+            throw SyncServiceError.badRequest(
+                "`\(path(context.codingPath))` must be an op id (a decimal string such as \"0\" or \"1234\")")
+        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            throw SyncServiceError.badRequest("the request body has an invalid value at `\(path(context.codingPath))`")
         } catch {
             throw SyncServiceError.badRequest("the request body is not valid JSON")
         }
+    }
+
+    /// `buckets[0].after` for a coding path.
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        var text = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += (text.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        return text
     }
 
     static func json(status: Int, _ body: ServiceErrorBody) -> Response {

@@ -41,11 +41,36 @@ public enum HTTPTestClient {
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        return try await execute(request)
+    }
+
+    /// Sends one request whose body goes out in `chunks` with `Transfer-Encoding: chunked` (no `Content-Length`).
+    public static func sendChunked(
+        _ method: String, _ url: String, headers: [(String, String)] = [], chunks: [Data]
+    ) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .stream(chunks.map { ByteBuffer(bytes: $0) }.async, length: .unknown)
+        return try await execute(request)
+    }
+
+    private static func execute(_ request: HTTPClientRequest) async throws -> Response {
         let response = try await HTTPClient.shared.execute(
             request, timeout: .seconds(Int64(timeout.components.seconds)))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return Response(
             status: Int(response.status.code), headers: response.headers.map { ($0.name.lowercased(), $0.value) },
             body: Data(buffer: bytes))
+    }
+}
+
+extension Array where Element: Sendable {
+    /// The elements as an async sequence, one by one.
+    fileprivate var async: AsyncStream<Element> {
+        AsyncStream { continuation in
+            for element in self { continuation.yield(element) }
+            continuation.finish()
+        }
     }
 }

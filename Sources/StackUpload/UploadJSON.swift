@@ -1,8 +1,8 @@
 import StackCore
 
-/// A strict RFC 8259 parser over UTF-8 bytes into `JSONValue`, used for upload bodies.
+/// A strict RFC 8259 parser over UTF-8 bytes into `UploadValue`, used for upload bodies.
 ///
-/// Foundation's `JSONDecoder` into `JSONValue` tries each case in turn and pays for a thrown error per miss,
+/// Foundation's `JSONDecoder` into a value enum tries each case in turn and pays for a thrown error per miss,
 /// which made parsing, not Postgres, the cost of a 1,000-op upload.
 struct UploadJSON {
     struct Failure: Error {}
@@ -11,7 +11,7 @@ struct UploadJSON {
     private var index = 0
 
     /// The value of a whole document.
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+    static func parse(_ bytes: [UInt8]) throws(Failure) -> UploadValue {
         var parser = UploadJSON(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
@@ -25,18 +25,20 @@ struct UploadJSON {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+        {
             index += 1
         }
     }
 
-    private mutating func value(depth: Int) throws(Failure) -> JSONValue {
+    private mutating func value(depth: Int) throws(Failure) -> UploadValue {
         // Upload data is flat rows; deep nesting only exhausts the stack.
         guard depth < 256, index < bytes.count else { throw Failure() }
         switch bytes[index] {
         case UInt8(ascii: "{"):
             index += 1
-            var object: [String: JSONValue] = [:]
+            var object: [String: UploadValue] = [:]
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
             while true {
@@ -55,7 +57,7 @@ struct UploadJSON {
             }
         case UInt8(ascii: "["):
             index += 1
-            var array: [JSONValue] = []
+            var array: [UploadValue] = []
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
             while true {
@@ -87,7 +89,7 @@ struct UploadJSON {
         index += count
     }
 
-    private mutating func number() throws(Failure) -> JSONValue {
+    private mutating func number() throws(Failure) -> UploadValue {
         let start = index
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
         var isInteger = true
@@ -106,9 +108,8 @@ struct UploadJSON {
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard Self.isValidNumber(text) else { throw Failure() }
-        if isInteger, let integer = Int64(text) { return .integer(integer) }
-        guard let double = Double(text), double.isFinite else { throw Failure() }
-        return .double(double)
+        // Any valid literal is kept, also one beyond the double range: the column decides whether it fits.
+        return .number(JSONNumber(literal: text, isInteger: isInteger))
     }
 
     /// RFC 8259 number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.

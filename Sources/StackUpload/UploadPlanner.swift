@@ -69,7 +69,7 @@ struct UploadPlanner {
     }
 
     /// The columns and converted values of `data`; `id` and `owner_id` are ignored (the owner is the caller).
-    func convert(_ data: [String: JSONValue], table: UploadCatalog.Table, opIndex: Int) throws(UploadRejection)
+    func convert(_ data: [String: UploadValue], table: UploadCatalog.Table, opIndex: Int) throws(UploadRejection)
         -> ([ColumnSchema], [ColumnValue])
     {
         var byColumn: [String: (exact: Bool, value: ColumnValue)] = [:]
@@ -84,7 +84,8 @@ struct UploadPlanner {
                 throw UploadRejection(
                     opIndex: opIndex, code: "INVALID_VALUE",
                     message: "Column '\(column.name)' of table '\(table.schema.name)' is \(column.type.rawValue) "
-                        + "and cannot take a \(ValueConverter.typeName(value)) value.")
+                        + "and cannot take a \(ValueConverter.typeName(value)) value\(ValueConverter.why(value, type: column.type))."
+                )
             }
             // snake_case beats camelCase when a client sends both.
             let exact = key == column.name

@@ -25,7 +25,7 @@ public struct UploadRequest: Sendable, Equatable {
         /// The row id.
         public var id: String
         /// Column values (absent for DELETE).
-        public var data: [String: JSONValue]
+        public var data: [String: UploadValue]
     }
 
     /// Client transactions in order.
@@ -50,7 +50,7 @@ public struct UploadRequest: Sendable, Equatable {
         }
     }
 
-    static func transaction(_ value: JSONValue, index: Int) throws(UploadError) -> Transaction {
+    static func transaction(_ value: UploadValue, index: Int) throws(UploadError) -> Transaction {
         guard case .object(let fields) = value else { throw .malformed("transactions[\(index)] is not an object") }
         guard case .array(let list)? = fields["ops"] ?? fields["crud"] else {
             throw .malformed("transactions[\(index)].ops is not an array")
@@ -59,7 +59,7 @@ public struct UploadRequest: Sendable, Equatable {
         for (opIndex, op) in list.enumerated() {
             ops.append(try operation(op, path: "transactions[\(index)].ops[\(opIndex)]"))
         }
-        var firstTxID: JSONValue?
+        var firstTxID: UploadValue?
         if case .object(let first)? = list.first { firstTxID = first["tx_id"] }
         let explicitID = try identifier(fields["op_id"], path: "transactions[\(index)].op_id")
         let crudID = try identifier(firstTxID, path: "transactions[\(index)].ops[0].tx_id")
@@ -71,7 +71,7 @@ public struct UploadRequest: Sendable, Equatable {
         return Transaction(opID: opID, ops: ops)
     }
 
-    static func operation(_ value: JSONValue, path: String) throws(UploadError) -> Operation {
+    static func operation(_ value: UploadValue, path: String) throws(UploadError) -> Operation {
         guard case .object(let fields) = value else { throw .malformed("\(path) is not an object") }
         guard case .string(let kind)? = fields["op"] else { throw .malformed("\(path).op is not a string") }
         guard case .string(let table)? = fields["table"] ?? fields["type"] else {
@@ -80,7 +80,7 @@ public struct UploadRequest: Sendable, Equatable {
         // A missing or null id is the op's problem, not the request's: it is rejected alone (MISSING_ID), so the
         // other transactions of the request still apply.
         let id = try identifier(fields["id"], path: "\(path).id") ?? ""
-        let data: [String: JSONValue]
+        let data: [String: UploadValue]
         switch fields["data"] ?? fields["opData"] {
         case nil, .null?: data = [:]
         case .object(let values)?: data = values
@@ -90,11 +90,13 @@ public struct UploadRequest: Sendable, Equatable {
     }
 
     /// A string, or an integer written as its decimal string; nil when absent.
-    static func identifier(_ value: JSONValue?, path: String) throws(UploadError) -> String? {
+    static func identifier(_ value: UploadValue?, path: String) throws(UploadError) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?: return text
-        case .integer(let number)?: return String(number)
+        case .number(let number)?:
+            guard let integer = number.integer else { throw .malformed("\(path) is neither a string nor an integer") }
+            return String(integer)
         default: throw .malformed("\(path) is neither a string nor an integer")
         }
     }

@@ -29,7 +29,8 @@ public struct UploadRoutes<Context: RequestContext>: Sendable {
     public func register(on router: Router<Context>) {
         router.put("/api/powersync/upload") { request, _ in
             do {
-                return try await upload(request)
+                // Fails fast with 503 while Postgres cannot be reached, instead of waiting in the pool's queue.
+                return try await auth.availability.guarding { try await upload(request) }
             } catch let error as UploadError {
                 return Self.response(status: error.status, body: error.responseBody)
             } catch let error as AuthError {
@@ -64,8 +65,10 @@ public struct UploadRoutes<Context: RequestContext>: Sendable {
     }
 
     static func response(status: Int, body: Data) -> Response {
-        Response(
-            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if status == 503 { headers[.retryAfter] = String(DatabaseAvailability.retryAfterSeconds) }
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -53,52 +53,56 @@ struct PostgresInstant: PostgresNonThrowingEncodable {
 /// Converts JSON values from devices (SQLite's view of the data) to the column types of the config.
 enum ValueConverter {
     /// The value for `column`, or nil when it cannot be converted (the caller names column and type).
-    static func convert(_ value: JSONValue, to type: ColumnType) -> ColumnValue? {
+    static func convert(_ value: UploadValue, to type: ColumnType) -> ColumnValue? {
         if case .null = value { return .null }
         switch type {
         case .text:
             switch value {
             case .string(let text): return .text(text)
-            case .integer(let number): return .text(String(number))
-            case .double(let number): return .text(String(number))
+            // The literal as sent: `1e2` stays `1e2`, 20 digits stay 20 digits.
+            case .number(let number): return .text(number.literal)
             default: return nil
             }
         case .integer:
             switch value {
-            case .integer(let number): return .integer(number)
-            case .double(let number) where number.rounded() == number && abs(number) < 9.2e18:
-                return .integer(Int64(number))
+            case .number(let number):
+                if let integer = number.integer { return .integer(integer) }
+                guard let double = number.double, double.rounded() == double, abs(double) < 9.2e18 else { return nil }
+                return .integer(Int64(double))
             case .bool(let flag): return .integer(flag ? 1 : 0)
             case .string(let text): return Int64(text.trimmingCharacters(in: .whitespaces)).map(ColumnValue.integer)
             default: return nil
             }
         case .real:
             switch value {
-            case .integer(let number): return .real(Double(number))
-            case .double(let number): return .real(number)
+            case .number(let number): return number.double.map(ColumnValue.real)
             case .string(let text): return Double(text.trimmingCharacters(in: .whitespaces)).map(ColumnValue.real)
             default: return nil
             }
         case .boolean:
             switch value {
             case .bool(let flag): return .boolean(flag)
-            case .integer(0), .string("0"), .string("false"): return .boolean(false)
-            case .integer(1), .string("1"), .string("true"): return .boolean(true)
+            case .number(let number) where number.integer == 0: return .boolean(false)
+            case .number(let number) where number.integer == 1: return .boolean(true)
+            case .string("0"), .string("false"): return .boolean(false)
+            case .string("1"), .string("true"): return .boolean(true)
             default: return nil
             }
         case .timestamp:
             switch value {
-            case .integer(let number): return timestamp(unixInteger: number)
-            case .double(let number): return timestamp(unixNumber: number)
+            case .number(let number):
+                if let integer = number.integer { return timestamp(unixInteger: integer) }
+                return number.double.flatMap { timestamp(unixNumber: $0) }
             case .string(let text): return timestamp(UTCTimestamp.parseISO8601(text))
             default: return nil
             }
         case .json:
             // SQLite keeps JSON as text: a string that parses as JSON is that JSON, any other string a JSON string.
+            // Numbers are written as sent: jsonb holds any precision.
             if case .string(let text) = value, let parsed = try? UploadJSON.parse(Array(text.utf8)) {
-                return .json(encode(parsed))
+                return .json(parsed.jsonText)
             }
-            return .json(encode(value))
+            return .json(value.jsonText)
         }
     }
 
@@ -130,18 +134,22 @@ enum ValueConverter {
         return timestamp(UTCTimestamp(microseconds: Int64(micros)))
     }
 
-    static func encode(_ value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    /// Why a number does not fit a numeric column (` beyond ±9.2e18 or with a fraction`), else empty.
+    static func why(_ value: UploadValue, type: ColumnType) -> String {
+        guard case .number = value else { return "" }
+        switch type {
+        case .integer: return " beyond 64 bits or with a fraction"
+        case .real, .timestamp: return " beyond the range of a double"
+        default: return ""
+        }
     }
 
     /// `string`, `number`, … for messages.
-    static func typeName(_ value: JSONValue) -> String {
+    static func typeName(_ value: UploadValue) -> String {
         switch value {
         case .null: "null"
         case .bool: "boolean"
-        case .integer, .double: "number"
+        case .number: "number"
         case .string: "string"
         case .array: "array"
         case .object: "object"

@@ -203,6 +203,33 @@ struct AuthEndpointTests {
         try await harness.stack.stop()
     }
 
+    @Test("a body over 64 KiB is 413 PAYLOAD_TOO_LARGE, with and without Content-Length; 64 KiB exactly is read")
+    func oversizedBody() async throws {
+        let harness = try await AuthHarness.start()
+        let limit = 64 * 1024
+        let padding = String(repeating: "x", count: limit)
+        let large = json(["email": "big@example.com", "password": "x", "padding": padding])
+        let declared = try await harness.post("/sign-in/email", large)
+        #expect(declared.status == 413, "\(declared.status) \(declared.text)")
+        #expect(declared.code == "PAYLOAD_TOO_LARGE")
+        #expect(try declared.json()["message"] as? String == "The request body is larger than 65536 bytes")
+
+        // Chunked, so only reading the body finds out.
+        let chunked = try await HTTPTestClient.sendChunked(
+            "POST", harness.auth + "/sign-up/email", headers: [("content-type", "application/json")],
+            chunks: [Data(large.utf8.prefix(1000)), Data(large.utf8.dropFirst(1000))])
+        #expect(chunked.status == 413, "\(chunked.status) \(chunked.text)")
+
+        var exact = #"{"email":"big@example.com","password":"x","p":""}"#
+        exact.insert(
+            contentsOf: String(repeating: "y", count: limit - exact.utf8.count),
+            at: exact.index(exact.endIndex, offsetBy: -2))
+        #expect(exact.utf8.count == limit)
+        let fits = try await harness.post("/sign-in/email", exact)
+        #expect(fits.status == 401 && fits.code == "INVALID_EMAIL_OR_PASSWORD", "\(fits.status) \(fits.text)")
+        try await harness.stack.stop()
+    }
+
     @Test("an unknown email costs one scrypt verification, like a wrong password; so does the right one")
     func unknownEmailCostsAVerification() async throws {
         let harness = try await AuthHarness.start()

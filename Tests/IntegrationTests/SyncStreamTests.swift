@@ -265,6 +265,32 @@ import Testing
         }
     }
 
+    /// A request body that is valid JSON with a bad bucket position is refused naming the field, not as bad JSON.
+    @Test func badBucketPositionNamesTheField() async throws {
+        try await Self.withStack { stack in
+            let token = Self.token("user-a", stack: stack)
+            func send(_ body: String) async throws -> (status: Int, text: String) {
+                let response = try await HTTPTestClient.send(
+                    "POST", stack.endpoints.syncURL + "/sync/stream",
+                    headers: [("Authorization", "Token " + token), ("Content-Type", "application/json")],
+                    body: Data(body.utf8))
+                return (response.status, response.text)
+            }
+            for after in [#""abc""#, #""-1x""#, "1.5"] {
+                let refused = try await send(#"{"buckets":[{"name":"b","after":"0"},{"name":"c","after":\#(after)}]}"#)
+                #expect(refused.status == 400, "\(after): \(refused.text)")
+                #expect(refused.text.contains("PSYNC_S2001"), "\(refused.text)")
+                #expect(
+                    refused.text.contains("`buckets[1].after` must be an op id (a decimal string"), "\(refused.text)")
+            }
+            let wrongType = try await send(#"{"buckets":[{"name":"b","after":true}]}"#)
+            #expect(wrongType.text.contains("wrong type at `buckets[0].after`"), "\(wrongType.text)")
+            let broken = try await send(#"{"buckets":[{"name":"b","after":"0"}"#)
+            #expect(
+                broken.status == 400 && broken.text.contains("the request body is not valid JSON"), "\(broken.text)")
+        }
+    }
+
     /// Client-chosen checkpoint ids (`/sync/checkpoint-request`): only a larger id advances; the stored one shows up
     /// as `write_checkpoint` on the stream once replication passes it.
     @Test func checkpointRequestIDs() async throws {

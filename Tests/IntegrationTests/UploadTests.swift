@@ -201,6 +201,54 @@ struct UploadTests {
         try await h.auth.stack.stop()
     }
 
+    @Test("numbers keep their literal text in text and json columns; numbers a column cannot hold are op rejections")
+    func numberLiterals() async throws {
+        let h = try await UploadHarness.start()
+        // Raw bodies: the literals must reach the server exactly as written here.
+        func put(_ id: String, _ column: String, _ literal: String) -> String {
+            #"{"op_id":"\#(id)","ops":[{"op":"PUT","table":"notes","id":"\#(id)","data":{"\#(column)":\#(literal)}}]}"#
+        }
+        let stored: [(column: String, literal: String, sql: String)] = [
+            ("device_id", "12345678901234567890", #""12345678901234567890""#),
+            ("device_id", "1e2", #""1e2""#), ("device_id", "-0", #""-0""#), ("device_id", "1e400", #""1e400""#),
+            ("device_id", "0.1", #""0.1""#), ("device_id", "-12.50E+3", #""-12.50E+3""#),
+            ("meta", #"{"big":12345678901234567890123}"#, #"{"big": 12345678901234567890123}"#),
+            ("meta", #""{\"big\":12345678901234567890123.5}""#, #"{"big": 12345678901234567890123.5}"#),
+            ("meta", "[1e2,0.50]", "[100, 0.50]"),
+            ("count", "1e2", "100"), ("count", "9223372036854775807", "9223372036854775807"),
+            ("ratio", "1e2", "100"),
+        ]
+        let refused: [(column: String, literal: String)] = [
+            ("count", "1e400"), ("count", "12345678901234567890"), ("count", "-9223372036854775809"),
+            ("ratio", "1e400"), ("ratio", "-1e400"), ("due_at", "1e400"),
+        ]
+        var transactions: [String] = []
+        for (index, test) in stored.enumerated() { transactions.append(put("s\(index)", test.column, test.literal)) }
+        for (index, test) in refused.enumerated() { transactions.append(put("r\(index)", test.column, test.literal)) }
+        let response = try await h.upload(
+            #"{"transactions":[\#(transactions.joined(separator: ","))]}"#, token: h.alice.token)
+        #expect(response.status == 200, "\(response.text)")
+        #expect(h.applied(response) == stored.indices.map { "s\($0)" }, "\(response.text)")
+        let rejections = h.rejected(response)
+        #expect(rejections.map { $0["op_id"] as? String } == refused.indices.map { "r\($0)" })
+        for (rejection, test) in zip(rejections, refused) {
+            #expect(rejection["code"] as? String == "INVALID_VALUE", "\(test)")
+            #expect((rejection["message"] as? String)?.contains("cannot take a number value beyond") == true)
+        }
+        for (index, test) in stored.enumerated() {
+            let rows = try await h.auth.sql(
+                "SELECT to_json(\(unescaped: test.column))::text FROM notes WHERE id = \("s\(index)")")
+            #expect(try rows.first?.decode(String.self) == test.sql, "\(test.column) = \(test.literal)")
+        }
+        // A json column holds a number beyond the double range exactly too (jsonb numbers are numeric).
+        let huge = try await h.upload(
+            #"{"transactions":[\#(put("h", "meta", "1e400"))]}"#, token: h.alice.token)
+        #expect(h.applied(huge) == ["h"], "\(huge.text)")
+        let exact = try await h.auth.sql("SELECT (meta = '1e400'::jsonb)::text FROM notes WHERE id = 'h'")
+        #expect(try exact.first?.decode(String.self) == "true")
+        try await h.auth.stack.stop()
+    }
+
     @Test("a failing op rolls back the whole client transaction")
     func atomicity() async throws {
         let h = try await UploadHarness.start()

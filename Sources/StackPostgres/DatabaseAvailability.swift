@@ -1,0 +1,105 @@
+import Logging
+import NIOCore
+import PostgresNIO
+import _ConnectionPoolModule
+
+/// Whether Postgres can be reached right now, so that requests fail fast with 503 while it cannot.
+///
+/// PostgresNIO's pool queues a request for up to a minute while it cannot connect (then its circuit breaker fails
+/// every request until the next reconnect attempt, which backs off up to a minute; neither is configurable in 1.33).
+/// This gate probes with a connection of its own, at most once a second, and only after an operation failed as
+/// unreachable or waited longer than `probeAfter`.
+public actor DatabaseAvailability {
+    private let probe: @Sendable () async -> Bool
+    private let probeAfter: Duration
+    private var suspectedDown = false
+    private var lastProbe: (at: ContinuousClock.Instant, reachable: Bool)?
+
+    /// How long a client should wait before retrying (`Retry-After`, seconds).
+    public static let retryAfterSeconds = 5
+
+    /// A gate probing `url` with a one-connection check (1 s connect timeout).
+    public init(url: DatabaseURL, logger: Logger, probeAfter: Duration = .seconds(1)) {
+        self.init(probeAfter: probeAfter) {
+            do {
+                try await url.probe(timeout: .seconds(1), logger: logger)
+                return true
+            } catch {
+                return false
+            }
+        }
+    }
+
+    /// A gate with its own probe (tests, and `alwaysAvailable`).
+    public init(probeAfter: Duration = .seconds(1), probe: @escaping @Sendable () async -> Bool) {
+        self.probeAfter = probeAfter
+        self.probe = probe
+    }
+
+    /// A gate that never refuses: for one-shot commands that have no HTTP client to tell "retry later".
+    public static var alwaysAvailable: DatabaseAvailability { DatabaseAvailability { true } }
+
+    /// Runs `work`, which uses the database. Throws `DatabaseUnavailable` at once while a recent probe failed, and
+    /// when `work` waits longer than `probeAfter` and a probe then fails (cancelling `work`, which is then waiting
+    /// for a pool connection); also when `work` itself fails because Postgres cannot be reached.
+    public func guarding<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        if suspectedDown, await !isReachable() { throw DatabaseUnavailable() }
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await work() }
+                group.addTask { [probeAfter] in
+                    // Watchdog: returns nil (work lost the race) only once a probe says Postgres is gone.
+                    while true {
+                        try await Task.sleep(for: probeAfter)
+                        if await !self.isReachable() { return nil }
+                    }
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else { throw DatabaseUnavailable() }
+                return value
+            }
+        } catch  where Self.isUnreachable(error) {
+            suspectedDown = true
+            throw DatabaseUnavailable()
+        }
+    }
+
+    /// Probes now unless the last probe is younger than a second; a success ends the suspected outage.
+    private func isReachable() async -> Bool {
+        if let lastProbe, lastProbe.at.duration(to: .now) < .seconds(1) { return lastProbe.reachable }
+        let reachable = await probe()
+        lastProbe = (.now, reachable)
+        if reachable { suspectedDown = false } else { suspectedDown = true }
+        return reachable
+    }
+
+    /// Whether `error` says Postgres cannot be reached (rather than that a statement failed).
+    public static func isUnreachable(_ error: any Error) -> Bool {
+        switch error {
+        case is DatabaseUnavailable, is PostgresConnectionClosed:
+            return true
+        case let error as ConnectionPoolError:
+            return error == .connectionCreationCircuitBreakerTripped || error == .poolShutdown
+        case let error as PSQLError:
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed:
+                return true
+            default:
+                // 08: connection exception; 57P01..03: the server is shutting down or starting up.
+                guard let state = error.serverInfo?[.sqlState] else { return false }
+                return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+            }
+        default:
+            return false
+        }
+    }
+}
+
+/// Postgres cannot be reached: the request should be answered 503 with `Retry-After`.
+public struct DatabaseUnavailable: Error, CustomStringConvertible {
+    /// Creates the error.
+    public init() {}
+
+    /// For logs.
+    public var description: String { "the database cannot be reached" }
+}
