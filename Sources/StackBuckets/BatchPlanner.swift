@@ -29,25 +29,34 @@ public struct BatchPlanner: Sendable {
         self.streamID = streamID
     }
 
+    /// Makes room for `count` more changed keys (a snapshot chunk plans thousands at once).
+    public mutating func reserveCapacity(_ count: Int) {
+        rows.reserveCapacity(rows.count + count)
+        changed.reserveCapacity(changed.count + count)
+    }
+
+    /// What the changes applied so far write, for a planner whose batch ends here.
+    public func writes() -> PlannedWrites {
+        var replaced: [SourceRowKey] = []
+        var saved: [(key: SourceRowKey, row: StoredRow)] = []
+        saved.reserveCapacity(changed.count)
+        for key in changed {
+            if stored.contains(key) { replaced.append(key) }
+            if let row = rows[key] ?? nil { saved.append((key, row)) }
+        }
+        return PlannedWrites(ops: ops, parameters: parameters, replaced: replaced, saved: saved)
+    }
+
     /// Takes what the changes applied since the last call write, so a long batch is written chunk by chunk in one
     /// transaction: `ops` and `parameters` start empty again, and the rows written count as stored from now on.
     public mutating func takeWrites() -> PlannedWrites {
-        var replaced: [SourceRowKey] = []
-        var saved: [(key: SourceRowKey, row: StoredRow)] = []
-        for key in changed {
-            if stored.contains(key) { replaced.append(key) }
-            if let row = rows[key] ?? nil {
-                saved.append((key, row))
-                stored.insert(key)
-            } else {
-                stored.remove(key)
-            }
-        }
-        let writes = PlannedWrites(ops: ops, parameters: parameters, replaced: replaced, saved: saved)
+        let planned = writes()
+        stored.subtract(changed)
+        for (key, _) in planned.saved { stored.insert(key) }
         ops.removeAll(keepingCapacity: true)
         parameters.removeAll(keepingCapacity: true)
         changed.removeAll(keepingCapacity: true)
-        return writes
+        return planned
     }
 
     /// Rows of `changes` that report unchanged (TOASTed) columns while no copy of the row is at hand to fill them

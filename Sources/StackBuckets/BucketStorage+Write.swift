@@ -45,9 +45,8 @@ extension BucketStorage {
     public func commit(stream: Int, planner: BatchPlanner, lsn: LSN?, progress: SnapshotProgress? = nil)
         async throws -> CommitOutcome
     {
-        var planner = planner
-        return try await commit(stream: stream, lsn: lsn, progress: progress) { writer in
-            try await writer.write(planner.takeWrites())
+        try await commit(stream: stream, lsn: lsn, progress: progress) { writer in
+            try await writer.write(planner.writes())
         }
     }
 

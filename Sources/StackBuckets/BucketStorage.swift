@@ -125,6 +125,7 @@ public final class BucketStorage: Sendable {
             }
             planner.load(missing, found: try await storedRows(stream: stream, keys: missing))
         }
+        planner.reserveCapacity(changes.count)
         var changes = changes
         if let fill {
             let missing = planner.missingCopies(in: changes)
