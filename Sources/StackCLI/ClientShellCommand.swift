@@ -100,7 +100,7 @@ struct ClientShell {
             case "help", "?":
                 await printHelp(words.dropFirst().first)
             case _ where Self.verbs.contains(verb):
-                await runCommand(words)
+                await runInterruptibly(words)
                 if verb == "offline" || verb == "online" { await watch.update(online: (try? isOnline()) ?? false) }
             default:
                 Console.error("unknown command '\(verb)'; type `help`")
@@ -135,6 +135,18 @@ struct ClientShell {
         return arguments
     }
 
+    /// Runs a command line; ^C (or the shell ending) cancels it.
+    private func runInterruptibly(_ words: [String]) async {
+        let command = Task { await ShellContext.$active.withValue(true) { await runCommand(words) } }
+        screen.onInterrupt { command.cancel() }
+        defer { screen.onInterrupt {} }
+        await withTaskCancellationHandler {
+            await command.value
+        } onCancel: {
+            command.cancel()
+        }
+    }
+
     /// Parses `words` as `stack client …` for this device and runs the command, printing any error.
     private func runCommand(_ words: [String]) async {
         let arguments: [String]
@@ -151,6 +163,8 @@ struct ClientShell {
             } else {
                 try command.run()
             }
+        } catch _ where Task.isCancelled {
+            Console.error("interrupted")
         } catch is ExitCode {
             // The command already printed its error.
         } catch {
@@ -176,6 +190,11 @@ struct ClientShell {
     private func isOnline() throws -> Bool {
         try client.database.read { db in try ClientDatabase.kv(db, ClientKV.offline) } != "1"
     }
+}
+
+/// Whether a command runs inside `stack client shell` (which syncs in the background while online).
+enum ShellContext {
+    @TaskLocal static var active = false
 }
 
 /// Starts and stops the shell's background watch (it runs only while the device is online).

@@ -169,7 +169,10 @@ extension ClientCommand {
             let device = try ClientDevice(name: options.device, config: try global.loadConfig())
             try await ClientRun.perform {
                 try device.open().queue.write { db in try ClientDatabase.setKV(db, ClientKV.offline, nil) }
-                Console.out("device \(device.name) is online; run `stack client sync` to catch up")
+                Console.out(
+                    ShellContext.active
+                        ? "device \(device.name) is online; the shell syncs in the background"
+                        : "device \(device.name) is online; run `stack client sync` to catch up")
             }
         }
     }

@@ -10,6 +10,8 @@ struct LineEditor: Sendable, Equatable {
         case endOfInput
         /// ^L: clear the screen, then redraw.
         case clearScreen
+        /// ^C: the line was abandoned (the editor is empty again).
+        case interrupted
     }
 
     /// The characters typed so far.
@@ -86,6 +88,11 @@ struct LineEditor: Sendable, Equatable {
             browse(by: 1)
         case .clearScreen:
             return .clearScreen
+        case .interrupt:
+            text = []
+            cursor = 0
+            historyIndex = nil
+            return .interrupted
         }
         return .edited
     }

@@ -30,6 +30,7 @@ final class ShellScreen: Sendable {
         var pendingKeys: [TerminalKey] = []
         var decoder = TerminalKeyDecoder()
         var submitted: (@Sendable (String?) -> Void)?
+        var interrupt: (@Sendable () -> Void)?
     }
 
     /// A screen on standard input/output: interactive when both are terminals (which then switch to character mode).
@@ -85,6 +86,11 @@ final class ShellScreen: Sendable {
         state.withLock { $0.submitted = handler }
     }
 
+    /// Sets what ^C does while a command runs (no prompt shown).
+    func onInterrupt(_ handler: @escaping @Sendable () -> Void) {
+        state.withLock { $0.interrupt = handler }
+    }
+
     /// Shows the prompt (and anything typed ahead) and handles keys typed ahead.
     func beginLine() {
         guard isInteractive else { return }
@@ -97,20 +103,22 @@ final class ShellScreen: Sendable {
             state.cursorRow = drawn.cursorRow
             let keys = state.pendingKeys
             state.pendingKeys = []
-            handle(keys, &state)
+            _ = handle(keys, &state)  // typed ahead: ^C was taken out when it was typed
         }
     }
 
     /// Terminal input bytes (read on the input thread).
     func receive(_ bytes: some Sequence<UInt8>) {
-        state.withLock { state in
+        let interrupt = state.withLock { state in
             let keys = state.decoder.push(bytes)
-            handle(keys, &state)
+            return handle(keys, &state)
         }
+        interrupt?()
     }
 
-    // Feeds keys to the editor while the prompt is shown; the rest wait for the next prompt.
-    private func handle(_ keys: [TerminalKey], _ state: inout State) {
+    // Feeds keys to the editor while the prompt is shown; the rest wait for the next prompt, except that ^C drops
+    // what was typed ahead before it and returns the interrupt handler to call (outside the lock).
+    private func handle(_ keys: [TerminalKey], _ state: inout State) -> (@Sendable () -> Void)? {
         var keys = keys[...]
         while state.reading, let key = keys.popFirst() {
             let before = state.editor
@@ -137,8 +145,24 @@ final class ShellScreen: Sendable {
                 output("\r\n")
                 state.reading = false
                 state.submitted?(nil)
+            case .interrupted:
+                // The abandoned line stays on the screen marked ^C; a fresh prompt below it.
+                let abandoned = before.text + ["^", "C"]
+                let old = renderer.draw(prompt: prompt, text: abandoned, cursor: abandoned.count)
+                let hint = before.text.isEmpty ? "(type quit or press Ctrl-D to leave)\n" : ""
+                let drawn = renderer.draw(prompt: prompt, text: [], cursor: 0)
+                output(
+                    InputLineRenderer.erase(cursorRow: state.cursorRow) + old.output
+                        + renderer.leave(prompt: prompt, text: abandoned, cursorRow: old.cursorRow) + hint
+                        + drawn.output)
+                state.cursorRow = drawn.cursorRow
             }
         }
-        state.pendingKeys += keys
+        guard let interrupt = keys.lastIndex(of: .interrupt) else {
+            state.pendingKeys += keys
+            return nil
+        }
+        state.pendingKeys = Array(keys[(interrupt + 1)...])
+        return state.interrupt
     }
 }

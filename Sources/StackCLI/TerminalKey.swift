@@ -34,6 +34,8 @@ enum TerminalKey: Sendable, Equatable {
     case killWord
     /// ^L: clear the screen and redraw.
     case clearScreen
+    /// ^C: abandon the line being typed, or interrupt the command running.
+    case interrupt
 }
 
 /// Turns raw terminal bytes (non-canonical mode) into keys; sequences may be split across reads.
@@ -66,6 +68,7 @@ struct TerminalKeyDecoder: Sendable {
         case 0x7F, 0x08: return [.backspace]
         case 0x01: return [.home]
         case 0x02: return [.left]
+        case 0x03: return [.interrupt]
         case 0x04: return [.endOfInput]
         case 0x05: return [.end]
         case 0x06: return [.right]

@@ -4,8 +4,8 @@ import Foundation
     import Glibc
 #endif
 
-/// The terminal settings the shell's line editor needs: no kernel line editing or echo, signals kept (^C still
-/// ends the shell, ^Z still suspends it).
+/// The terminal settings the shell's line editor needs: no kernel line editing or echo, and ^C read as a key (it
+/// abandons the line being typed or interrupts the running command, as in other shells); ^Z still suspends.
 struct TerminalMode: Sendable {
     // The settings found at start, restored at the end.
     private let saved: termios
@@ -20,6 +20,7 @@ struct TerminalMode: Sendable {
         let saved = settings
         settings.c_lflag &= ~tcflag_t(ICANON | ECHO | IEXTEN)
         withUnsafeMutableBytes(of: &settings.c_cc) { cc in
+            cc[Int(VINTR)] = 0  // _POSIX_VDISABLE: ^C arrives as byte 0x03 instead of SIGINT
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }

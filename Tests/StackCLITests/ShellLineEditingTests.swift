@@ -117,6 +117,50 @@ struct ShellLineEditingTests {
         #expect(submitted.withLock { $0.last } == .some(nil), "^D on an empty line ends the input")
     }
 
+    @Test("^C abandons the half-typed line (kept on screen as ^C) and shows a fresh prompt; the shell goes on")
+    func controlCAbandonsTheLine() {
+        var decoder = TerminalKeyDecoder()
+        #expect(decoder.push([0x03]) == [.interrupt])
+        let written = Mutex<[String]>([])
+        let submitted = Mutex<[String?]>([])
+        let interrupts = Mutex(0)
+        let screen = ShellScreen(prompt: "b> ", interactive: true, columns: { 80 }) { text in
+            written.withLock { $0.append(text) }
+        }
+        screen.onSubmit { line in submitted.withLock { $0.append(line) } }
+        screen.onInterrupt { interrupts.withLock { $0 += 1 } }
+        screen.beginLine()
+        screen.receive(Array("insert x".utf8))
+        written.withLock { $0 = [] }
+        screen.receive([0x03])
+        #expect(written.withLock { $0 } == ["\r\(Self.escape)[J" + "b> insert x^C" + "\r\n" + "b> "])
+        #expect(interrupts.withLock { $0 } == 0, "at the prompt ^C is the editor's, not the command's")
+        screen.receive(Array("ls\r".utf8))
+        #expect(submitted.withLock { $0 } == ["ls"], "the abandoned text is gone, nothing was submitted")
+
+        // On an empty line: how to leave instead.
+        screen.beginLine()
+        written.withLock { $0 = [] }
+        screen.receive([0x03])
+        #expect(written.withLock { $0.joined() }.contains("(type quit or press Ctrl-D to leave)"))
+        #expect(submitted.withLock { $0 } == ["ls"])
+    }
+
+    @Test("^C while a command runs interrupts it and drops what was typed ahead before it")
+    func controlCWhileACommandRuns() {
+        let submitted = Mutex<[String?]>([])
+        let interrupts = Mutex(0)
+        let screen = ShellScreen(prompt: "b> ", interactive: true, columns: { 80 }) { _ in }
+        screen.onSubmit { line in submitted.withLock { $0.append(line) } }
+        screen.onInterrupt { interrupts.withLock { $0 += 1 } }
+        screen.beginLine()
+        screen.receive(Array("upload\r".utf8))  // the command runs: no prompt
+        screen.receive(Array("ls\r".utf8) + [0x03] + Array("whoami\r".utf8))
+        #expect(interrupts.withLock { $0 } == 1)
+        screen.beginLine()
+        #expect(submitted.withLock { $0 } == ["upload", "whoami"])
+    }
+
     @Test("without a terminal: no prompt, no escape sequences, lines printed as they are")
     func notInteractive() {
         let written = Mutex<[String]>([])
