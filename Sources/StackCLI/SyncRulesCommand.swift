@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import StackBuckets
 import StackConfig
+import StackDoctor
 import StackPostgres
 import StackServer
 import StackSyncRules
@@ -23,15 +24,16 @@ struct SyncRulesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try global.loadConfig()
-            let rules = try SyncRulesCommand.compile(config)
-            let file = config.syncRules?.file
-            let issues = rules.warnings + rules.validate(against: SyncRulesCommand.schemaMap(config))
-            for issue in issues { Console.out(issue.formatted(file: file)) }
-            let errors = issues.filter { $0.severity == .error }.count
+            // The same validation as stack doctor's and stack sync reload's.
+            guard let validation = SyncRulesValidation(config: config) else {
+                Console.error("\(config.file) has no sync_rules.")
+                throw ExitCode(1)
+            }
+            for issue in validation.issues { Console.out(issue.formatted(file: validation.file)) }
             Console.out(
-                "\(rules.definitionNames.count) bucket definition(s), \(errors) error(s), "
-                    + "\(issues.count - errors) warning(s)")
-            if errors > 0 { throw ExitCode(1) }
+                "\(validation.definitionCount) bucket definition(s), \(validation.errors.count) error(s), "
+                    + "\(validation.warnings.count) warning(s)")
+            if !validation.errors.isEmpty { throw ExitCode(1) }
         }
     }
 
