@@ -171,7 +171,7 @@ let package = Package(
         .target(
             name: "StackDoctor",
             dependencies: [
-                "StackAuth", "StackConfig", "StackCore", "StackPostgres",
+                "StackAuth", "StackBuckets", "StackConfig", "StackCore", "StackPostgres", "StackSyncRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -38,6 +38,9 @@ struct AuthCommand: AsyncParsableCommand {
             let logger = global.logger()
             let config = try global.loadConfig()
             guard let grace = DurationText.seconds(self.grace) else { throw ExitCode.validationFailure }
+            if let warning = Self.graceWarning(grace: grace, text: self.grace, expiresIn: config.auth.jwtExpiresIn) {
+                Console.error(warning)
+            }
             do {
                 let secret = try SecretStore.resolve(config: config)
                 let configuration = try AuthConfiguration(config: config, secret: secret)
@@ -56,6 +59,15 @@ struct AuthCommand: AsyncParsableCommand {
                 Console.error(PostgresErrorText.describe(error))
                 throw ExitCode(1)
             }
+        }
+
+        /// A grace period shorter than the token lifetime cuts off tokens signed with the old key before they expire:
+        /// a warning, not a refusal (an operator retiring a leaked key wants exactly that).
+        static func graceWarning(grace: Int, text: String, expiresIn: Int) -> String? {
+            guard grace < expiresIn else { return nil }
+            return "warning: --grace \(text) is shorter than auth.jwt.expires_in (\(expiresIn) s): tokens signed with "
+                + "the old key stop verifying up to \(expiresIn - grace) s before they expire (clients must sign in "
+                + "again); use --grace \(expiresIn)s or more to avoid that"
         }
     }
 }

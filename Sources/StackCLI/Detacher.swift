@@ -20,6 +20,7 @@ struct Detacher {
         let logDir = config.stateDir + "/logs"
         try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
         let logPath = logDir + "/stack.log"
+        try Self.rotate(logPath)
         var arguments = [executablePath(), "up", "--config", config.file]
         if global.verbose { arguments.append("--verbose") }
         let pid = try ProcessRunner.spawnDetached(arguments, logFile: logPath)
@@ -40,6 +41,16 @@ struct Detacher {
         }
         Console.error("stack up did not become ready within 120 s; see \(logPath)")
         throw ExitCode(1)
+    }
+
+    /// Moves the previous run's log to `stack.log.1` (replacing an older one), so this run's log holds only its own
+    /// lines: the excerpt printed when it fails must not show the last run's "stack is up".
+    static func rotate(_ logPath: String) throws {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: logPath) else { return }
+        let previous = logPath + ".1"
+        if fm.fileExists(atPath: previous) { try fm.removeItem(atPath: previous) }
+        try fm.moveItem(atPath: logPath, toPath: previous)
     }
 
     private func executablePath() -> String {

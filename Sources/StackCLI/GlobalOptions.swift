@@ -55,3 +55,8 @@ struct GlobalOptions: ParsableArguments {
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, env
 }
+
+/// `-o` of commands that print a report (`seed`): only the formats they print, so `--help` lists only those.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}

@@ -11,7 +11,8 @@ struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
         abstract: "Load the demo users and their projects, documents, versions and groups from sample-data/.",
-        discussion: HelpText.reflow("""
+        discussion: HelpText.reflow(
+            """
             Users are signed up through the auth code (real password hashes); their rows are inserted in batches.
             Idempotent: ids are deterministic and existing rows are kept, so a second run inserts nothing.
             The database is prepared as stack up does (auth tables, app tables, publication). A managed Postgres
@@ -36,11 +37,10 @@ struct SeedCommand: AsyncParsableCommand {
     var scale = 1
 
     @Option(name: [.short, .customLong("output")], help: "Output format: text or json.")
-    var output: OutputFormat = .text
+    var output: ReportFormat = .text
 
     func validate() throws {
         guard (1...10_000).contains(scale) else { throw ValidationError("--scale must be between 1 and 10000") }
-        guard output != .env else { throw ValidationError("--output must be text or json") }
     }
 
     func run() async throws {

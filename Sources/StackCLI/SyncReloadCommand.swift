@@ -1,5 +1,10 @@
 import ArgumentParser
 import Foundation
+import Logging
+import PostgresNIO
+import StackConfig
+import StackDoctor
+import StackPostgres
 import StackServer
 
 extension SyncCommand {
@@ -17,10 +22,13 @@ extension SyncCommand {
                 Connected clients reconnect and download the new buckets. This command prints each step and
                 waits until the old stream is dropped.
 
-                Invalid rules change nothing and exit 1. Unchanged rules are a no-op (exit 0). Reloading while a
-                build is in progress abandons it (or, for the served rules, just stops it). Only sync_rules are
-                reloaded: other settings take effect at the next stack up. Each step is also written to
-                <state_dir>/run/reload.json.
+                Invalid rules change nothing and exit 1; warnings (an unknown column, as stack sync-rules check
+                shows them) are printed and do not stop the reload. Rules that use a table or column which the
+                config's schema has but Postgres has not yet are refused (STACK-R110): stack up creates them, a
+                reload does not. Unchanged rules are a no-op (exit 0). Reloading while a build is in progress
+                abandons it (or, for the served rules, just stops it). Only sync_rules are reloaded: other settings
+                take effect at the next stack up, and the command names the sections that changed since then. Each
+                step is also written to <state_dir>/run/reload.json.
 
                 Exit status: 0 swapped, unchanged or reverted (or building, with --no-wait); 1 invalid or refused
                 rules, no running stack, a later reload took over, or --timeout passed.
@@ -63,16 +71,58 @@ extension SyncCommand {
             case .rules:
                 break
             }
+            if let loaded = try? ConfigLoader().load(explicit: running.configPath) {
+                // What stack sync-rules check and stack doctor call warnings (an unknown column, say) are accepted
+                // here as by stack up, but shown.
+                if let validation = SyncRulesValidation(config: loaded) {
+                    for warning in validation.warnings { Console.error(warning.formatted(file: validation.file)) }
+                }
+                let missing = await Self.missingInPostgres(loaded, databaseURL: running.databaseURL)
+                if !missing.isEmpty {
+                    try finish(
+                        state: "refused",
+                        "STACK-R110: the sync rules use " + missing.joined(separator: ", ")
+                            + ", which the schema in \(running.configPath) has but Postgres does not have yet: tables "
+                            + "and columns are created by stack up, not by a reload. Run stack down && stack up to "
+                            + "create them and start with these rules; the running stream is unchanged")
+                }
+            }
+            let restart = RunState(stateDir: config.stateDir).changedSettings(configFile: running.configPath)
             let previous = ReloadStatus.read(stateDir: config.stateDir)
             let after = previous?.pid == running.pid ? previous?.reload ?? 0 : 0
             guard kill(running.pid, SIGHUP) == 0 else {
                 try finish(state: "not_running", "STACK-R105: cannot signal stack (pid \(running.pid)): errno \(errno)")
             }
-            try await follow(pid: running.pid, stateDir: config.stateDir, after: after)
+            try await follow(pid: running.pid, stateDir: config.stateDir, after: after, restart: restart)
+        }
+
+        /// Tables and columns the rules use that the config's schema has and Postgres has not (yet): a reload would
+        /// serve rules whose table never replicates until a restart creates it. Empty when all exist, or when the
+        /// database cannot be read (the stack then reports its own errors).
+        private static func missingInPostgres(_ config: StackConfig, databaseURL: String) async -> [String] {
+            guard let document = config.syncRules, let url = try? DatabaseURL(parsing: databaseURL) else { return [] }
+            let logger = Logger(label: "stack.reload", factory: { _ in SwiftLogNoOpLogHandler() })
+            let names = config.schema.syncedTables.map(\.name)
+            let read: @Sendable (PostgresClient) async throws -> LiveSchema = { client in
+                try await LiveSchema.read(tables: names, client: client, logger: logger)
+            }
+            guard let live = try? await PostgresClient.withClient(url, logger: logger, read) else { return [] }
+            let liveMap = live.tables.mapValues { $0.columns.map(\.name) }
+            let configured = Set(
+                SyncRulesValidation(document: document, schema: SyncRulesValidation.schemaMap(config.schema)).issues)
+            // Problems against Postgres that the config's own schema does not have: things stack up would create.
+            return SyncRulesValidation(document: document, schema: liveMap).issues
+                .filter { $0.code == .schema && !configured.contains($0) }
+                .map { issue in
+                    issue.message.replacingOccurrences(of: " not found", with: "")
+                        .replacingOccurrences(of: "Column not found: ", with: "column ")
+                        .replacingOccurrences(of: "Table ", with: "table ")
+                        + (issue.line.map { " (\(document.file):\($0))" } ?? "")
+                }
         }
 
         /// Prints each new step of reload number `after + 1` (or later) until it is done.
-        private func follow(pid: Int32, stateDir: String, after: Int) async throws {
+        private func follow(pid: Int32, stateDir: String, after: Int, restart: [String]) async throws {
             let deadline = ContinuousClock.now + .seconds(timeout)
             let answerDeadline = ContinuousClock.now + .seconds(30)
             var shown: ReloadStatus?
@@ -90,7 +140,7 @@ extension SyncCommand {
                         Console.out(status.message)
                     }
                     shown = status
-                    if status.done || (noWait && status.state == .building) { try conclude(status) }
+                    if status.done || (noWait && status.state == .building) { try conclude(status, restart: restart) }
                 }
                 if kill(pid, 0) != 0 && errno == ESRCH {
                     try finish(
@@ -113,13 +163,18 @@ extension SyncCommand {
             }
         }
 
-        /// Ends with the stack's own verdict.
-        private func conclude(_ status: ReloadStatus) throws -> Never {
+        /// Ends with the stack's own verdict, and says which other settings wait for a restart.
+        private func conclude(_ status: ReloadStatus, restart: [String]) throws -> Never {
             let success: Set<ReloadStatus.State> = [.unchanged, .reverted, .swapped, .building]
             if json {
                 Console.json(status)
             } else {
                 for problem in status.problems { Console.error(problem.formatted) }
+            }
+            if !restart.isEmpty {
+                Console.error(
+                    "note: \(restart.joined(separator: ", ")) changed in \(status.config) since stack up; a reload "
+                        + "applies only sync_rules, so the other changes take effect after stack down && stack up")
             }
             throw ExitCode(success.contains(status.state) ? 0 : 1)
         }

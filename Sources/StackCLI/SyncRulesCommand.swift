@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import StackBuckets
 import StackConfig
+import StackDoctor
 import StackPostgres
 import StackServer
 import StackSyncRules
@@ -23,15 +24,16 @@ struct SyncRulesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try global.loadConfig()
-            let rules = try SyncRulesCommand.compile(config)
-            let file = config.syncRules?.file
-            let issues = rules.warnings + rules.validate(against: SyncRulesCommand.schemaMap(config))
-            for issue in issues { Console.out(issue.formatted(file: file)) }
-            let errors = issues.filter { $0.severity == .error }.count
+            // The same validation as stack doctor's and stack sync reload's.
+            guard let validation = SyncRulesValidation(config: config) else {
+                Console.error("\(config.file) has no sync_rules.")
+                throw ExitCode(1)
+            }
+            for issue in validation.issues { Console.out(issue.formatted(file: validation.file)) }
             Console.out(
-                "\(rules.definitionNames.count) bucket definition(s), \(errors) error(s), "
-                    + "\(issues.count - errors) warning(s)")
-            if errors > 0 { throw ExitCode(1) }
+                "\(validation.definitionCount) bucket definition(s), \(validation.errors.count) error(s), "
+                    + "\(validation.warnings.count) warning(s)")
+            if !validation.errors.isEmpty { throw ExitCode(1) }
         }
     }
 
@@ -67,24 +69,19 @@ struct SyncRulesCommand: AsyncParsableCommand {
                 }
                 for member in members { clientParameters[member.key] = member.value }
             }
-            let url = DatabaseLocator.url(config)
             let lines: [String]
-            if let url {
-                let (user, sub, clientParameters) = (self.user, self.sub, clientParameters)
-                do {
-                    lines = try await PostgresClient.withClient(url, logger: logger) { client in
-                        try await Self.explain(
-                            rules: rules, config: config, client: client, logger: logger,
-                            user: user, sub: sub, clientParameters: clientParameters)
-                    }
-                } catch let exit as ExitCode {
-                    throw exit
-                } catch {
-                    Console.error("database not reachable (\(PostgresErrorText.describe(error))); without the index:")
-                    lines = try offline(rules, clientParameters)
+            let (user, sub, parameters) = (self.user, self.sub, clientParameters)
+            do {
+                // Like token and seed: a stopped managed cluster is started for the command and stopped again.
+                lines = try await CommandDatabase.withClient(config: config, logger: logger) { client in
+                    try await Self.explain(
+                        rules: rules, config: config, client: client, logger: logger,
+                        user: user, sub: sub, clientParameters: parameters)
                 }
-            } else {
-                Console.error("database not running; explaining without the parameter index")
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                Console.error("database not reachable (\(PostgresErrorText.describe(error))); without the index:")
                 lines = try offline(rules, clientParameters)
             }
             lines.forEach(Console.out)
@@ -142,21 +139,5 @@ struct SyncRulesCommand: AsyncParsableCommand {
             Console.out("\(error.errors.count) error(s)")
             throw ExitCode(1)
         }
-    }
-
-    /// Table name → column names of the synced tables.
-    static func schemaMap(_ config: StackConfig) -> [String: [String]] {
-        var map: [String: [String]] = [:]
-        for table in config.schema.syncedTables { map[table.name] = table.columns.map(\.name) }
-        return map
-    }
-}
-
-/// Where the CLI finds the database: `postgres.url`, else the running stack's managed cluster.
-enum DatabaseLocator {
-    static func url(_ config: StackConfig) -> DatabaseURL? {
-        if let url = config.postgres.url { return try? DatabaseURL(parsing: url) }
-        guard let running = RunState(stateDir: config.stateDir).read()?.databaseURL else { return nil }
-        return try? DatabaseURL(parsing: running)
     }
 }

@@ -85,7 +85,7 @@ struct ConfigBuilder {
                 if let secret = settings.secret, secret.count < 16 {
                     // The value itself is never echoed: it is a secret.
                     reader.report(
-                        value, path, "is too short (\(secret.count) characters); use at least 32 random characters")
+                        value, path, "is too short (\(secret.count) characters); use at least 16 random characters")
                 }
             case "jwt":
                 for (key, _, value) in reader.mapping(value, path, known: ["expires_in"]) ?? [] {

@@ -9,6 +9,8 @@ import StackPostgres
 struct DatabaseChecks {
     let config: StackConfig
     let options: Doctor.Options
+    /// The pid of the stack that runs for this state directory, if one does.
+    let stackPID: Int32?
     let logger: Logger
 
     func run() async -> [DoctorCheck] {
@@ -50,7 +52,8 @@ struct DatabaseChecks {
                     group: "postgres", name: "reachable", status: .error,
                     observed: "\(url): \(PostgresErrorText.describe(error))",
                     fix: config.postgres.isManaged
-                        ? "start it with stack up (logs: \(config.stateDir)/logs/postgres.log)"
+                        ? (stackPID == nil ? "start it with stack up" : "stack down && stack up")
+                            + " (logs: \(config.stateDir)/logs/postgres.log)"
                         : "check postgres.url in \(config.file) and that the server accepts connections (pg_isready -h \(url.host) -p \(url.port))"
                 ))
         }
@@ -58,33 +61,78 @@ struct DatabaseChecks {
     }
 
     private func prepareManaged() -> Result<(ManagedPostgres, Bool), CheckFailure> {
+        let managed: ManagedPostgres
         do {
-            let managed = try ManagedPostgres.prepare(settings: config.postgres.managed, stateDir: config.stateDir)
-            guard managed.isInitialized else {
-                return .failure(
-                    CheckFailure(
-                        check: DoctorCheck(
-                            group: "postgres", name: "managed cluster", status: .warning,
-                            observed: "not created yet (\(managed.dataDir))", fix: "stack up creates it on first run")))
-            }
-            if managed.isRunning() { return .success((managed, false)) }
-            guard options.startManagedPostgres else {
-                return .failure(
-                    CheckFailure(
-                        check: DoctorCheck(
-                            group: "postgres", name: "managed cluster", status: .warning, observed: "not running",
-                            fix: "stack up")))
-            }
+            managed = try ManagedPostgres.prepare(settings: config.postgres.managed, stateDir: config.stateDir)
+        } catch {
+            return .failure(managedFailure(error, managed: nil))
+        }
+        guard managed.isInitialized else {
+            return .failure(
+                CheckFailure(
+                    check: DoctorCheck(
+                        group: "postgres", name: "managed cluster", status: .warning,
+                        observed: "not created yet (\(managed.dataDir))", fix: "stack up creates it on first run")))
+        }
+        if managed.isRunning() { return .success((managed, false)) }
+        // The stack runs but its cluster does not (stopped or killed under it): starting one here would hide that,
+        // and stopping it again afterwards would pull it away from the stack a second time.
+        if let stackPID {
+            return .failure(
+                CheckFailure(
+                    check: DoctorCheck(
+                        group: "postgres", name: "reachable", status: .error,
+                        observed: "the managed Postgres (\(managed.dataDir), port \(managed.port)) is not running, but "
+                            + "the stack (pid \(stackPID)) is: the server was stopped or killed under it",
+                        fix: "stack down && stack up  (server log: \(managed.logFile))")))
+        }
+        guard options.startManagedPostgres else {
+            return .failure(
+                CheckFailure(
+                    check: DoctorCheck(
+                        group: "postgres", name: "managed cluster", status: .warning, observed: "not running",
+                        fix: "stack up")))
+        }
+        do {
             try managed.initializeIfNeeded(logger: logger)
             try managed.start(logger: logger)
             return .success((managed, true))
         } catch {
-            return .failure(
-                CheckFailure(
-                    check: DoctorCheck(
-                        group: "postgres", name: "managed cluster", status: .error, observed: "\(error)",
-                        fix: "see the message; apt-get install postgresql provides the server programs")))
+            return .failure(managedFailure(error, managed: managed))
         }
+    }
+
+    /// A managed cluster that cannot be prepared or started, with the fix for its cause.
+    private func managedFailure(_ error: any Error, managed: ManagedPostgres?) -> CheckFailure {
+        let code = (error as? StackError)?.code
+        let observed = "\(error)"
+        let fix: String
+        switch code {
+        case "STACK-P001":
+            fix = "apt-get install postgresql (it provides initdb, pg_ctl and postgres), or set postgres.url"
+        case "STACK-P004":
+            let port = managed.map { String($0.port) } ?? "the port"
+            fix =
+                "another program listens on 127.0.0.1:\(port) (ss -ltnp 'sport = :\(port)' names it): stop it, or "
+                + "set postgres.managed.port in \(config.file) to a free port"
+        case "STACK-P007":
+            // The pg_ctl error is generic; the server's own log says why (a bad setting, a full disk, …).
+            let lines = managed?.lastLogLines() ?? []
+            let log = managed?.logFile ?? config.stateDir + "/logs/postgres.log"
+            fix =
+                lines.isEmpty
+                ? "the server wrote nothing to \(log); run stack up --verbose to see what pg_ctl reports"
+                : "the server's last log lines (\(log)) say why:\n" + lines.map { "  " + $0 }.joined(separator: "\n")
+            return CheckFailure(
+                check: DoctorCheck(
+                    group: "postgres", name: "managed cluster", status: .error,
+                    observed: String(observed.prefix { $0 != "\n" }), fix: fix))
+        default:
+            fix = "do what the message says"
+        }
+        return CheckFailure(
+            check: DoctorCheck(group: "postgres", name: "managed cluster", status: .error, observed: observed, fix: fix)
+        )
     }
 
     private func checksWithConnection(client: PostgresClient, url: DatabaseURL) async throws -> [DoctorCheck] {

@@ -59,22 +59,24 @@ public struct Doctor: Sendable {
                     fix: "edit the file at the positions above (file:line:column), or pass --config PATH"))
             return DoctorReport(checks: checks)
         }
-        let running = StackRunState.running(stateDir: config.stateDir)
-        checks += await DatabaseChecks(config: config, options: options, logger: logger).run()
+        let stackPID = StackRunState.pid(stateDir: config.stateDir)
+        checks += await DatabaseChecks(config: config, options: options, stackPID: stackPID, logger: logger).run()
         checks += ConfigChecks.audience(config)
-        checks += await NetworkChecks.run(config: config, stackRunning: running, logger: logger)
+        checks += SyncRulesChecks.evaluate(config)
+        checks += await NetworkChecks.run(config: config, stackRunning: stackPID != nil, logger: logger)
         return DoctorReport(checks: checks)
     }
 }
 
 /// Whether `stack up` is running for a state directory (reads the run-state file without importing the server).
 enum StackRunState {
-    static func running(stateDir: String) -> Bool {
+    /// The pid of the running stack, nil when none runs.
+    static func pid(stateDir: String) -> Int32? {
         guard let data = FileManager.default.contents(atPath: stateDir + "/run/stack.json"),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let pid = object["pid"] as? Int
-        else { return false }
-        return kill(pid_t(pid), 0) == 0 || errno == EPERM
+        else { return nil }
+        return kill(pid_t(pid), 0) == 0 || errno == EPERM ? Int32(pid) : nil
     }
 }
 

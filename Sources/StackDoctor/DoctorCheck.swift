@@ -15,7 +15,7 @@ public struct DoctorCheck: Sendable, Codable, Equatable {
         }
     }
 
-    /// Component group (config, postgres, publication, tables, replication, auth, ports).
+    /// Component group (config, postgres, publication, tables, replication, auth, sync rules, ports).
     public var group: String
     /// What is checked.
     public var name: String
@@ -32,7 +32,8 @@ public struct DoctorCheck: Sendable, Codable, Equatable {
         self.name = name
         self.status = status
         self.observed = observed
-        self.fix = fix
+        // A passing check needs no fix; keeping one would show it in `--json` next to "ok".
+        self.fix = status == .ok ? nil : fix
     }
 }
 
@@ -69,15 +70,17 @@ public struct DoctorReport: Sendable, Codable {
     public var text: String {
         if let cannotRun { return "doctor cannot run: \(cannotRun)" }
         var out = ""
-        var currentGroup = ""
-        for check in checks {
-            if check.group != currentGroup {
-                currentGroup = check.group
-                out += "\(currentGroup)\n"
-            }
-            out += "  \(check.status.mark) \(check.name): \(check.observed)\n"
-            if let fix = check.fix, check.status != .ok {
-                out += fix.split(separator: "\n").map { "      fix: \($0)" }.joined(separator: "\n") + "\n"
+        // Each group once, in the order groups first appear (checks of one group can come from different passes).
+        var groups: [String] = []
+        for check in checks where !groups.contains(check.group) { groups.append(check.group) }
+        for group in groups {
+            out += "\(group)\n"
+            for check in checks where check.group == group {
+                out += "  \(check.status.mark) \(check.name): \(check.observed)\n"
+                if let fix = check.fix, check.status != .ok {
+                    let lines = fix.split(separator: "\n", omittingEmptySubsequences: false)
+                    out += "      fix: \(lines[0])\n" + lines.dropFirst().map { "           \($0)\n" }.joined()
+                }
             }
         }
         let counts = summary

@@ -70,10 +70,23 @@ enum TableChecks {
             $0.0.column != nil
         }
         guard !columnChanges.isEmpty else {
+            let total = config.syncedTables.count
+            // Missing tables are errors of their own above; "0 synced tables match" would read as a pass.
+            guard present.tables.count == total else {
+                return [
+                    DoctorCheck(
+                        group: "tables", name: "schema matches the config",
+                        status: present.tables.isEmpty ? .skipped : .ok,
+                        observed: present.tables.isEmpty
+                            ? "none of the \(total) synced tables exists yet, nothing to compare"
+                            : "\(present.tables.count) of \(total) synced tables exist, every column as configured",
+                        fix: present.tables.isEmpty ? "stack up creates them" : nil)
+                ]
+            }
             return [
                 DoctorCheck(
                     group: "tables", name: "schema matches the config", status: .ok,
-                    observed: "\(present.tables.count) synced tables, every column as configured")
+                    observed: "\(total) synced tables, every column as configured")
             ]
         }
         return columnChanges.map { change, additive in

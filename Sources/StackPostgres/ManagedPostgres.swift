@@ -119,23 +119,38 @@ public struct ManagedPostgres: Sendable {
                     + "Stop that program or set postgres.managed.port to a free port.")
         }
         try prepareLogFile()
-        var options = [
-            "-p \(port)", "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=",
-            "-c max_slot_wal_keep_size=\(maxSlotWALKeepSize)",
-        ]
-        options += extraSettings.sorted { $0.key < $1.key }.map { "-c \($0.key)=\($0.value)" }
+        let options = ["-p \(port)"] + commandLineSettings.map { "-c \($0.name)=\($0.value)" }
         let result = try ProcessRunner.run(
             binaries.path("pg_ctl"),
             ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "60", "-s", "-o", options.joined(separator: " ")],
             asUser: runAs)
         guard result.status == 0 else {
-            let tail = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(8)
             throw StackError(
                 "STACK-P007",
                 "managed postgres failed to start (pg_ctl exit \(result.status)). \(result.output)\n"
-                    + "Last lines of \(logFile):\n" + (tail?.joined(separator: "\n") ?? "(none)"))
+                    + "Last lines of \(logFile):\n" + (lastLogLines().map { $0.joined(separator: "\n") } ?? "(none)"))
         }
         return true
+    }
+
+    /// The `-c name=value` settings of every start, `extraSettings` last (they replace a default of the same name).
+    ///
+    /// wal_level is here and not only in postgresql.conf: an `ALTER SYSTEM SET wal_level = replica` would otherwise
+    /// win at the next start, and Postgres refuses to start at all while a logical slot exists and wal_level is below
+    /// logical — a cluster that stack itself could no longer start, nor doctor inspect.
+    var commandLineSettings: [(name: String, value: String)] {
+        let defaults = [
+            ("listen_addresses", "127.0.0.1"), ("unix_socket_directories", ""),
+            ("max_slot_wal_keep_size", maxSlotWALKeepSize), ("wal_level", "logical"),
+        ]
+        let kept = defaults.filter { extraSettings[$0.0] == nil }.map { (name: $0.0, value: $0.1) }
+        return kept + extraSettings.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+    }
+
+    /// The last lines of the server log (what it said before it stopped or failed to start), nil without a log.
+    public func lastLogLines(_ count: Int = 8) -> [String]? {
+        guard let text = try? String(contentsOfFile: logFile, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").suffix(count).map(String.init)
     }
 
     /// Stops the server (fast shutdown: open transactions roll back, committed data is safe).

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import StackConfig
 import StackCore
 
 /// The file a running `stack up` leaves in the state directory so `status` and `down` can find it.
@@ -26,6 +28,33 @@ public struct RunState: Sendable {
             FileManager.default.createFile(atPath: startPath, contents: Data(start.utf8))
         }
         FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
+    }
+
+    /// `<state_dir>/run/settings.json`: a digest of each config section as the stack started with it.
+    var settingsPath: String { (path as NSString).deletingLastPathComponent + "/settings.json" }
+
+    /// Records a digest (SHA-256, never the text: `auth` may hold the secret) of each section (`ConfigSections`) of the
+    /// config file the stack starts from, so `stack sync reload` can tell that other settings changed and need a restart.
+    public func writeSettings(_ sections: [String: String]) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let digests = sections.mapValues(Self.digest)
+        let data = try JSONSerialization.data(withJSONObject: digests, options: [.sortedKeys])
+        FileManager.default.createFile(atPath: settingsPath, contents: data, attributes: [.posixPermissions: 0o600])
+    }
+
+    /// The config sections that changed in `configFile` since the stack started (sync_rules left out); empty when
+    /// nothing changed or the start was not recorded.
+    public func changedSettings(configFile: String) -> [String] {
+        guard let data = FileManager.default.contents(atPath: settingsPath),
+            let recorded = try? JSONSerialization.jsonObject(with: data) as? [String: String],
+            let current = ConfigSections.canonical(file: configFile)
+        else { return [] }
+        return ConfigSections.changed(from: recorded, to: current.mapValues(Self.digest))
+    }
+
+    private static func digest(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The recorded stack if its process is still alive; a stale file is removed.
@@ -65,5 +94,6 @@ public struct RunState: Sendable {
         else { return }
         try? FileManager.default.removeItem(atPath: path)
         try? FileManager.default.removeItem(atPath: startPath)
+        try? FileManager.default.removeItem(atPath: settingsPath)
     }
 }

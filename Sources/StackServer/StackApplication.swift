@@ -128,6 +128,8 @@ public final class StackApplication: Sendable {
         let runState = RunState(stateDir: config.stateDir)
         let pid = getpid()
         defer { runState.remove(ifOwnedBy: pid) }
+        // Read now, as close as possible to when the config was loaded (not once ready, minutes later).
+        let settings = ConfigSections.canonical(file: config.file)
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -139,6 +141,7 @@ public final class StackApplication: Sendable {
                 }
                 let endpoints = await Self.endpoints(config: config, url: url, gate: gate, managed: managed != nil)
                 do {
+                    try runState.writeSettings(settings ?? [:])
                     try runState.write(endpoints)
                 } catch {
                     logger.warning("cannot write run state", metadata: ["error": "\(error)"])

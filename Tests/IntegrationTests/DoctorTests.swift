@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
-@testable import StackCLI
 import StackDoctor
 import StackPostgres
 import StackTesting
 import Testing
+
+@testable import StackCLI
 
 /// Each doctor check is broken on a real Postgres and must say what it saw and how to fix it.
 @Suite("stack doctor")
@@ -197,6 +198,74 @@ struct DoctorTests {
         #expect(check.status == .error)
         #expect(check.observed.contains("(port 3000 ≠ 3011)"))
         #expect(check.fix?.hasPrefix("remove sync.audience from \(path)") == true)
+    }
+
+    @Test("each group is printed once; --json has no fix on passing checks")
+    func layout() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let path = try writeConfig(try externalConfig(database))
+        _ = try await applySchema(path)
+        let report = await doctor(path)
+        let headers = report.text.split(separator: "\n").filter { !$0.hasPrefix(" ") }.dropLast()
+        #expect(Set(headers).count == headers.count, "\(report.text)")
+        #expect(headers.contains("auth"))
+        // The auth key check (with the database checks) and the audience check (config) share one header.
+        let auth = report.text.components(separatedBy: "\nauth\n")[1]
+        #expect(auth.contains("auth secret decrypts the signing keys") && auth.contains("sync audience matches"))
+        let json = try JSONSerialization.jsonObject(
+            with: try JSONEncoder().encode(DoctorJSON(checks: report.checks, summary: report.summary, error: nil)))
+        let checks = try #require((json as? [String: Any])?["checks"] as? [[String: Any]])
+        let passing = checks.filter { $0["status"] as? String == "ok" }
+        #expect(!passing.isEmpty)
+        #expect(passing.allSatisfy { $0["fix"] == nil }, "\(passing)")
+        let skipped = checks.filter { $0["status"] as? String == "skipped" }
+        #expect(skipped.allSatisfy { $0["fix"] != nil })
+    }
+
+    @Test("every synced table missing: the schema comparison is skipped, not '0 synced tables' as a pass")
+    func allTablesMissing() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let path = try writeConfig(try externalConfig(database))
+        let report = await doctor(path)
+        #expect(report.check("notes exists")?.status == .error)
+        let schema = try #require(report.check("schema matches the config"))
+        #expect(schema.status == .skipped, "\(report.text)")
+        #expect(schema.observed == "none of the 1 synced tables exists yet, nothing to compare")
+        #expect(!report.text.contains("0 synced tables"))
+    }
+
+    @Test("sync rules are checked as stack sync-rules check does: warnings as warnings, errors as errors")
+    func syncRules() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let rules = { (query: String) in
+            "sync_rules:\n  bucket_definitions:\n    by_user:\n      parameters: SELECT request.user_id() as user_id\n"
+                + "      data:\n        - \(query)\n"
+        }
+        let path = try writeConfig(
+            try externalConfig(database, extra: rules("SELECT id, body FROM notes WHERE owner_id = bucket.user_id")))
+        _ = try await applySchema(path)
+        let clean = await doctor(path)
+        #expect(clean.check("sync rules valid")?.status == .ok, "\(clean.text)")
+        #expect(clean.check("sync rules valid")?.observed.hasPrefix("1 bucket definition(s)") == true)
+
+        let typo = try writeConfig(
+            try externalConfig(database, extra: rules("SELECT id FROM groupz WHERE owner_id = bucket.user_id")))
+        let warned = await doctor(typo)
+        let warning = try #require(warned.check("sync rules valid"))
+        #expect(warning.status == .warning, "\(warned.text)")
+        #expect(warning.observed.contains("[STACK-S109] Table public.groupz not found"), "\(warning.observed)")
+        #expect(warning.observed.hasPrefix("\(typo):"))
+        #expect(warned.exitCode == 0)
+        let check = try await runStack(["sync-rules", "check", "--config", typo])
+        #expect(check.status == 0 && check.out.contains(warning.observed), "\(check.out)")
+
+        let invalid = try writeConfig(
+            try externalConfig(
+                database, extra: rules("SELECT id FROM notes WHERE owner_id = bucket.user_id LIMIT 5")))
+        let failed = await doctor(invalid)
+        let error = try #require(failed.check("sync rules valid"))
+        #expect(error.status == .error && error.observed.contains("STACK-S103"), "\(failed.text)")
+        #expect(failed.exitCode == 1)
     }
 
     @Test("a port in use is reported when the stack is not running")

@@ -99,7 +99,8 @@ struct ConfigValidationTests {
             ("postgres:\n  url: mysql://x\n", "postgres.url", "postgres://"),
             ("auth:\n  jwt:\n    expires_in: 2d\n", "auth.jwt.expires_in", "24h"),
             ("auth:\n  jwt:\n    expires_in: soon\n", "auth.jwt.expires_in", "not a duration"),
-            ("auth:\n  secret: short\n", "auth.secret", "too short"),
+            // The same minimum as the check and the README: 16.
+            ("auth:\n  secret: short\n", "auth.secret", "too short (5 characters); use at least 16 random characters"),
             ("auth:\n  rate_limit: maybe\n", "auth.rate_limit", "true or false"),
             ("auth: [1, 2]\n", "auth", "expected a mapping"),
             ("sync:\n  publication: Bad-Name\n", "sync.publication", "not a valid name"),
