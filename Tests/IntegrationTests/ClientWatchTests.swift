@@ -21,20 +21,25 @@ struct ClientWatchTests {
         try await CLI.withStack { stack in
             try await Self.twoDevices(stack, "eve@example.com")
             let watcher = try StackChild(["client", "sync", "--watch", "--config", stack.config.file, "--device", "b"])
-            #expect(try await eventuallyTrue(timeout: .seconds(120)) { watcher.err.contains("connected") }, "\(watcher.err)")
+            #expect(
+                try await eventuallyTrue(timeout: .seconds(120)) { watcher.err.contains("connected") }, "\(watcher.err)"
+            )
 
             let id = try await ClientSyncTests.insert(stack, device: "a", "title=hello watch", "content=x")
             _ = try await ClientSyncTests.sync(stack, device: "a")
             let insertLine = "documents \(id) insert"
             #expect(
-                try await watcher.waitForOutput(timeout: .seconds(120)) { $0.contains(insertLine) }, "out: \(watcher.out) err: \(watcher.err)")
+                try await watcher.waitForOutput(timeout: .seconds(120)) { $0.contains(insertLine) },
+                "out: \(watcher.out) err: \(watcher.err)")
             let line = watcher.out.split(separator: "\n").first { $0.contains(insertLine) }.map(String.init) ?? ""
             #expect(line.contains(#"title="hello watch""#) && line.contains(#"content="x""#), "\(line)")
 
             #expect(try await CLI.client(stack, device: "a", "update", "documents", id, "title=renamed").status == 0)
             _ = try await ClientSyncTests.sync(stack, device: "a")
             #expect(
-                try await watcher.waitForOutput(timeout: .seconds(120)) { $0.contains("documents \(id) update title=\"renamed\"") },
+                try await watcher.waitForOutput(timeout: .seconds(120)) {
+                    $0.contains("documents \(id) update title=\"renamed\"")
+                },
                 "\(watcher.out)")
             // B's own write goes up through the watch and reaches A.
             let fromB = try await ClientSyncTests.insert(stack, device: "b", "title=from b")
@@ -179,6 +184,19 @@ extension ClientWatchTests {
             } until: {
                 $0 == "1"
             }
+
+            // ^C abandons a half-typed line and the shell goes on (it used to end the shell).
+            try await terminal.keys(["-l", "delete documents never"])
+            try await terminal.keys(["C-c"])
+            #expect(
+                try await terminal.waitFor { screen in
+                    let lines = Tmux.lines(screen)
+                    return lines.last == "b> " && lines.contains("b> delete documents never^C")
+                }, "\(terminal.screen())")
+            #expect(!terminal.screen().contains("gus@example.com"))
+            try await terminal.type("whoami")
+            #expect(try await terminal.waitFor { $0.contains("gus@example.com") }, "\(terminal.screen())")
+            #expect(!terminal.screen().contains("shell-exit"))
             try await terminal.type("quit")
             #expect(try await terminal.waitFor { $0.contains("shell-exit=0") }, "\(terminal.screen())")
         }
