@@ -74,7 +74,7 @@ extension BucketStorage {
     /// Sets a stream's state.
     public func setState(stream: Int, _ state: StreamState) async throws {
         do {
-            try await client.queryIfOpen(
+            _ = try await client.queryIfOpen(
                 "UPDATE \(unescaped: s).replication_streams SET state = \(state.rawValue) WHERE id = \(stream)",
                 logger: logger)
         } catch {
@@ -84,7 +84,7 @@ extension BucketStorage {
 
     /// Records the last fatal error of a stream (shown by status tools), nil to clear it.
     public func setFatalError(stream: Int, _ message: String?) async throws {
-        try? await client.queryIfOpen(
+        _ = try? await client.queryIfOpen(
             "UPDATE \(unescaped: s).replication_streams SET last_fatal_error = \(message) WHERE id = \(stream)",
             logger: logger)
     }
@@ -93,7 +93,7 @@ extension BucketStorage {
     public func markSnapshotDone(stream: Int, lsn: LSN) async throws {
         let text = lsn.description
         do {
-            try await client.queryIfOpen(
+            _ = try await client.queryIfOpen(
                 """
                 UPDATE \(unescaped: s).replication_streams SET snapshot_done = true, snapshot_lsn = \(text),
                   no_checkpoint_before = CASE WHEN no_checkpoint_before IS NULL OR no_checkpoint_before < \(text)
@@ -127,7 +127,7 @@ extension BucketStorage {
     /// Registers a table for snapshotting (no-op when already registered).
     public func registerSourceTable(stream: Int, table: SourceTable, estimatedRows: Int64) async throws {
         do {
-            try await client.queryIfOpen(
+            _ = try await client.queryIfOpen(
                 """
                 INSERT INTO \(unescaped: s).source_tables (group_id, schema_name, table_name, snapshot_total_estimated_count)
                 VALUES (\(stream), \(table.schema), \(table.name), \(estimatedRows))

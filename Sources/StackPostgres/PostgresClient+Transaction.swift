@@ -126,19 +126,64 @@ public struct PostgresNoAnswer: Error, CustomStringConvertible {
 ///
 /// For small control queries on the pool right after Postgres connections died: the pool can still lease a
 /// connection that has just closed, and PostgresNIO 1.33 never answers a query written to it (see
-/// `PostgresClient.transaction`). The abandoned operation stays parked in its own task.
+/// `PostgresClient.transaction`). The abandoned operation stays parked in its own task. Cancelling the caller
+/// abandons it at once with `CancellationError` (and cancels it): a stack shutting down while Postgres is gone no
+/// longer waits for the pool to give up on its connection attempts.
 public func abandoningAfter<T: Sendable>(
     _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-        let once = ResumeOnceThrowing(continuation)
-        Task {
-            do { once.resume(with: .success(try await operation())) } catch { once.resume(with: .failure(error)) }
+    let attempt = AbandonableAttempt<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let work = Task {
+                do { attempt.finish(with: .success(try await operation())) } catch {
+                    attempt.finish(with: .failure(error))
+                }
+            }
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
+                attempt.finish(with: .failure(PostgresNoAnswer(timeout: timeout)))
+            }
+            attempt.start(continuation, tasks: [work, timer])
         }
-        Task {
-            try? await Task.sleep(for: timeout)
-            once.resume(with: .failure(PostgresNoAnswer(timeout: timeout)))
+    } onCancel: {
+        attempt.finish(with: .failure(CancellationError()))
+    }
+}
+
+/// One `abandoningAfter` call: the first result (answer, timeout or cancellation) resumes the caller and cancels
+/// the tasks still running; a result that comes before the caller waits is kept for it.
+private final class AbandonableAttempt<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Error>?
+    private var tasks: [Task<Void, Never>] = []
+    private var result: Result<T, Error>?
+
+    func start(_ continuation: CheckedContinuation<T, Error>, tasks: [Task<Void, Never>]) {
+        let early = lock.withLock { () -> Result<T, Error>? in
+            if result == nil {
+                self.continuation = continuation
+                self.tasks = tasks
+            }
+            return result
         }
+        guard let early else { return }
+        for task in tasks { task.cancel() }
+        continuation.resume(with: early)
+    }
+
+    func finish(with outcome: Result<T, Error>) {
+        let (waiting, running) = lock.withLock { () -> (CheckedContinuation<T, Error>?, [Task<Void, Never>]) in
+            guard result == nil else { return (nil, []) }
+            result = outcome
+            defer {
+                continuation = nil
+                tasks = []
+            }
+            return (continuation, tasks)
+        }
+        for task in running { task.cancel() }
+        waiting?.resume(with: outcome)
     }
 }
 
