@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import StackCore
 
 /// `stack client …`: a demo device (one SQLite file) that signs in, writes offline and syncs through the stack.
@@ -7,7 +8,8 @@ struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
         abstract: "A demo offline-first device: sign in, write locally, upload and sync.",
-        discussion: HelpText.reflow("""
+        discussion: HelpText.reflow(
+            """
             Each device is one SQLite file, <state_dir>/devices/<name>.db (--device NAME, default demo), so several
             can run side by side. The device finds the stack's URLs from the config (api.listen) and the sync URL from
             GET /api/powersync/config.
@@ -29,7 +31,7 @@ struct ClientOptions: ParsableArguments {
 
 /// Runs a client subcommand body, turning its errors into one console line and exit status 1.
 enum ClientRun {
-    /// Runs `body`; coded errors print as `CODE: message`, others as their description.
+    /// Runs `body`; coded errors print as `CODE: message` (SQLite's in the client's words), others as their description.
     static func perform(_ body: () async throws -> Void) async throws {
         do {
             try await body()
@@ -37,6 +39,9 @@ enum ClientRun {
             throw exit
         } catch let error as any CodedError {
             Console.error(error.description)
+            throw ExitCode(1)
+        } catch let error as DatabaseError {
+            Console.error(ClientSQLError.coded(error).description)
             throw ExitCode(1)
         } catch {
             Console.error(String(describing: error))

@@ -48,11 +48,16 @@ extension ClientCommand {
     struct Query: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run SQL on the device database and print the rows (aligned table, or --json).",
-            discussion: "Writes to synced tables through this command are queued for upload like any other write.")
+            discussion: HelpText.reflow(
+                """
+                Writes to synced tables through this command are queued for upload like any other write. Several
+                statements separated by ; run in order in one transaction (all or none), and the rows of the last
+                one are printed, as psql -c does.
+                """))
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ClientOptions
-        @Argument(help: "One SQL statement.") var sql: String
+        @Argument(help: "SQL: one statement, or several separated by ;.") var sql: String
         @Flag(name: .long, help: "Print a JSON array of row objects.") var json = false
 
         func run() async throws {
@@ -73,11 +78,17 @@ struct ClientRows {
     /// Values per row, in column order.
     var rows: [[DatabaseValue]]
 
-    /// Runs `sql` and collects every row.
+    /// Runs `sql` and collects every row; of several statements each runs in order and the last one's rows count.
     static func fetch(_ db: Database, sql: String) throws -> ClientRows {
-        let statement = try db.makeStatement(sql: sql)
-        let rows = try Row.fetchAll(statement)
-        return ClientRows(columns: statement.columnNames, rows: rows.map { row in Array(row.databaseValues) })
+        var result = ClientRows(columns: [], rows: [])
+        // Each statement is compiled only after the previous one ran, so a later one may use a table an earlier
+        // one created.
+        let statements = try db.allStatements(sql: sql)
+        while let statement = try statements.next() {
+            let rows = try Row.fetchAll(statement)
+            result = ClientRows(columns: statement.columnNames, rows: rows.map { row in Array(row.databaseValues) })
+        }
+        return result
     }
 
     /// Prints the rows: `--json` as an array of objects, else an aligned table with a row count.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StackClient
 import StackConfig
 import StackCore
 
@@ -55,6 +56,33 @@ enum ClientValues {
         case .text, .timestamp:
             return text.databaseValue
         }
+    }
+
+    /// Refuses a new row without a value in a column the config declares `nullable: false` without a default
+    /// (the device's trigger would refuse it too, one column at a time): names every such column at once.
+    static func checkRequired(_ row: [(String, DatabaseValue)], table: TableSchema) throws {
+        let missing = ClientSchema.requiredOnInsert(table).map(\.name).filter { name in
+            row.first { $0.0 == name }?.1.isNull ?? true
+        }
+        guard !missing.isEmpty else { return }
+        guard missing.count > 1 else {
+            throw StackError(
+                "STACK-K112",
+                ClientSchema.missingValueMessage(table: table.name, column: missing[0])
+                    + " Give \(missing[0])=VALUE.")
+        }
+        throw StackError(
+            "STACK-K112",
+            "\(table.name) needs values for \(missing.joined(separator: ", ")): the config's schema declares them "
+                + "nullable: false, without a default (the server would reject the row). Give "
+                + missing.map { "\($0)=VALUE" }.joined(separator: " ") + ".")
+    }
+
+    /// Refuses an update setting a `nullable: false` column to NULL (`col=`).
+    static func checkNotNull(_ row: [(String, DatabaseValue)], table: TableSchema) throws {
+        let notNull = Set(ClientSchema.notNullColumns(table).map(\.name))
+        guard let column = row.first(where: { notNull.contains($0.0) && $0.1.isNull })?.0 else { return }
+        throw StackError("STACK-K112", ClientSchema.nullUpdateMessage(table: table.name, column: column))
     }
 
     /// The config default of a column as a value (`now` is the current time), if it has one.

@@ -45,7 +45,7 @@ struct ChangePrinter: Sendable {
         case .connected:
             note("connected")
         case .disconnected(let reason):
-            note("disconnected (\(reason)); reconnecting")
+            note("disconnected: \(reason); reconnecting")
         }
     }
 

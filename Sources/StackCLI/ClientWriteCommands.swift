@@ -10,7 +10,8 @@ extension ClientCommand {
     struct Insert: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Insert a row locally (queued for upload unless the table is local-only); prints its id.",
-            discussion: HelpText.reflow("""
+            discussion: HelpText.reflow(
+                """
                 The id is a new UUID v4 unless id=… is given. created_at, updated_at and device_id are filled when the
                 table has them; columns with a config default get it. Values follow the column type: integers, reals,
                 booleans as true/false/1/0, JSON validated, text as is; col= (empty) is NULL.
@@ -40,10 +41,16 @@ extension ClientCommand {
                         }
                     if let filled { row.append((column.name, filled)) }
                 }
+                try ClientValues.checkRequired(row, table: schema)
                 let id = row.first { $0.0 == "id" }?.1
                 let columns = row.map { Identifier.quoted($0.0) }.joined(separator: ", ")
                 let placeholders = databaseQuestionMarks(count: row.count)
                 try database.write { db in
+                    if let id, let text = String.fromDatabaseValue(id),
+                        try ClientCommand.rowExists(db, table: schema.name, id: text)
+                    {
+                        throw ClientCommand.duplicateRow(table: schema.name, id: text)
+                    }
                     try db.execute(
                         sql: "INSERT INTO \(Identifier.quoted(schema.name)) (\(columns)) VALUES (\(placeholders))",
                         arguments: StatementArguments(row.map(\.1)))
@@ -74,6 +81,7 @@ extension ClientCommand {
                 guard !row.isEmpty else {
                     throw StackError("STACK-K107", "nothing to change: give at least one col=value.")
                 }
+                try ClientValues.checkNotNull(row, table: schema)
                 if schema.column(named: "updated_at") != nil, !row.contains(where: { $0.0 == "updated_at" }) {
                     row.append(("updated_at", ClientValues.now().databaseValue))
                 }
@@ -122,6 +130,14 @@ extension ClientCommand {
     static func rowExists(_ db: Database, table: String, id: String) throws -> Bool {
         try Bool.fetchOne(
             db, sql: "SELECT EXISTS(SELECT 1 FROM \(Identifier.quoted(table)) WHERE id = ?)", arguments: [id]) ?? false
+    }
+
+    /// The error for an insert whose id is taken on the device.
+    static func duplicateRow(table: String, id: String) -> StackError {
+        StackError(
+            "STACK-K113",
+            "a \(table) row with id \(id) already exists on this device; change it with "
+                + "`stack client update \(table) \(id) col=value …`.")
     }
 
     /// The error for an update/delete whose row is not on the device.

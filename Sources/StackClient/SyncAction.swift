@@ -28,6 +28,18 @@ public enum ReconnectReason: Sendable, Equatable {
     public var refreshCredentials: Bool { self == .tokenExpired }
 }
 
+extension ReconnectReason: CustomStringConvertible {
+    /// The reason in words, as `sync --watch` prints it (`disconnected: token expired, fetching a new one; …`).
+    public var description: String {
+        switch self {
+        case .tokenExpired: "token expired, fetching a new one"
+        case .checksumMismatch(let buckets):
+            "checksum mismatch in bucket(s) \(buckets.joined(separator: ", ")), downloading them again"
+        case .protocolViolation(let detail): "the sync service broke the protocol (\(detail))"
+        }
+    }
+}
+
 /// A checkpoint (or one priority level of it) to validate and apply.
 public struct SyncLocalRequest: Sendable, Equatable {
     /// The checkpoint's op id.

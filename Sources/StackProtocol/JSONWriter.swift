@@ -87,6 +87,12 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// Writes `json`, the text of one valid JSON value, as it is (no re-encoding).
+    public mutating func embedded(json: String) {
+        separate()
+        bytes.append(contentsOf: json.utf8)
+    }
+
     /// Writes an op id as its decimal string.
     public mutating func opID(_ value: OpID) {
         string(value.description)

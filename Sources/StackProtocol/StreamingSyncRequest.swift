@@ -6,7 +6,7 @@ public struct StreamingSyncRequest: Sendable, Equatable, Codable {
     public var buckets: [BucketRequest]?
     /// Ignored by servers (checksums are always sent); clients send `true`.
     public var includeChecksum: Bool?
-    /// `true` ⇒ op `data` is a JSON string (the only form this implementation speaks).
+    /// `true` ⇒ op `data` is a JSON string; false or absent ⇒ the row's JSON object (legacy NDJSON form).
     public var rawData: Bool?
     /// Ignored by servers; the Rust client core sends `true`.
     public var binaryData: Bool?

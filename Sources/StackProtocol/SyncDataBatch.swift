@@ -41,8 +41,13 @@ public struct SyncDataBatch: Sendable, Equatable, Codable {
 }
 
 extension SyncDataBatch: WireEncodable {
-    /// Writes `{"bucket","after","next_after","has_more","data"}`.
+    /// Writes `{"bucket","after","next_after","has_more","data"}`, op data as JSON strings.
     public func write(to writer: inout JSONWriter) {
+        write(to: &writer, dataForm: .string)
+    }
+
+    /// Writes the chunk with op data in `dataForm`.
+    public func write(to writer: inout JSONWriter, dataForm: OpDataForm) {
         writer.beginObject()
         writer.key("bucket")
         writer.string(bucket)
@@ -54,7 +59,7 @@ extension SyncDataBatch: WireEncodable {
         writer.bool(hasMore)
         writer.key("data")
         writer.beginArray()
-        for entry in data { entry.write(to: &writer) }
+        for entry in data { entry.write(to: &writer, dataForm: dataForm) }
         writer.endArray()
         writer.endObject()
     }
@@ -145,9 +150,27 @@ public struct OplogEntry: Sendable, Equatable, Codable {
     }
 }
 
+/// How op `data` is written on an NDJSON stream (PowerSync's `raw_data` request flag).
+public enum OpDataForm: Sendable, Equatable {
+    /// A JSON string holding the row's JSON text (`raw_data: true`; what client cores use).
+    case string
+    /// The row's JSON object itself (legacy NDJSON clients, `raw_data` false or absent).
+    case object
+
+    /// The form a request asks for: the string only when `raw_data` is true.
+    public init(rawData: Bool?) {
+        self = rawData == true ? .string : .object
+    }
+}
+
 extension OplogEntry: WireEncodable {
     /// Writes `{"op_id","op","object_type","object_id","data","checksum","subkey"}`, omitting absent fields.
     public func write(to writer: inout JSONWriter) {
+        write(to: &writer, dataForm: .string)
+    }
+
+    /// Writes the op with its data in `dataForm`. The checksum is an integer in both forms.
+    public func write(to writer: inout JSONWriter, dataForm: OpDataForm) {
         writer.beginObject()
         writer.key("op_id")
         writer.opID(opID)
@@ -163,7 +186,13 @@ extension OplogEntry: WireEncodable {
         }
         if let data {
             writer.key("data")
-            writer.string(data)
+            // Row data is an object's JSON text (replication writes it); anything else stays a string, so a line
+            // is valid JSON whatever storage holds.
+            if dataForm == .object, data.utf8.first == UInt8(ascii: "{"), data.utf8.last == UInt8(ascii: "}") {
+                writer.embedded(json: data)
+            } else {
+                writer.string(data)
+            }
         }
         writer.key("checksum")
         writer.integer(checksum.value)

@@ -79,14 +79,19 @@ extension SyncLine: Codable {
 }
 
 extension SyncLine: WireEncodable {
-    /// Writes `{"<key>":<body>}`.
+    /// Writes `{"<key>":<body>}`, op data as JSON strings.
     public func write(to writer: inout JSONWriter) {
+        write(to: &writer, dataForm: .string)
+    }
+
+    /// Writes `{"<key>":<body>}` with the op data of a `data` line in `dataForm`.
+    public func write(to writer: inout JSONWriter, dataForm: OpDataForm) {
         writer.beginObject()
         writer.key(key)
         switch self {
         case .checkpoint(let value): value.write(to: &writer)
         case .checkpointDiff(let value): value.write(to: &writer)
-        case .data(let value): value.write(to: &writer)
+        case .data(let value): value.write(to: &writer, dataForm: dataForm)
         case .checkpointComplete(let value): value.write(to: &writer)
         case .partialCheckpointComplete(let value): value.write(to: &writer)
         case .tokenExpiresIn(let seconds): writer.integer(seconds)

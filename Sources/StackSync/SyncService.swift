@@ -113,8 +113,10 @@ public final class SyncService: Sendable {
         let user = try await authenticator.authenticate(authorization: request.headers[.authorization])
         guard let rules else { throw SyncServiceError.noSyncRules }
         // collectBody keeps the connection's inbound stream, so a disconnect can still be noticed while streaming.
+        // An empty body sets no flag: like an absent `raw_data`, it gets the legacy data form.
         let body = try Self.decode(
-            StreamingSyncRequest.self, from: try await Self.collect(&request), empty: StreamingSyncRequest())
+            StreamingSyncRequest.self, from: try await Self.collect(&request),
+            empty: StreamingSyncRequest(includeChecksum: nil, rawData: nil, binaryData: nil))
         let parameters = try Self.requestParameters(user: user, body: body)
         guard acquireConnection() else {
             throw SyncServiceError.tooManyConnections(limit: limits.maxConcurrentConnections)

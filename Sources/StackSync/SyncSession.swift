@@ -59,7 +59,9 @@ final class SyncSession: Sendable {
             }
             group.addTask { [self] in try await tick() }
             defer { group.cancelAll() }
-            var output = LineOutput(limit: service.limits.writeBufferBytes, counters: service.counters)
+            var output = LineOutput(
+                limit: service.limits.writeBufferBytes, counters: service.counters,
+                dataForm: OpDataForm(rawData: request.rawData))
             try await stream(into: &output, writer: &writer)
             try await output.flush(to: &writer)
         }
@@ -288,15 +290,18 @@ struct LineOutput {
     private var writer: JSONWriter
     private let limit: Int
     private let counters: SyncCounters
+    // PowerSync embeds op data as objects unless the request says `raw_data: true` (client cores always do).
+    private let dataForm: OpDataForm
 
-    init(limit: Int, counters: SyncCounters) {
+    init(limit: Int, counters: SyncCounters, dataForm: OpDataForm) {
         self.limit = limit
         self.counters = counters
+        self.dataForm = dataForm
         writer = JSONWriter(capacity: limit + 4096)
     }
 
     mutating func append(_ line: SyncLine) {
-        line.write(to: &writer)
+        line.write(to: &writer, dataForm: dataForm)
         writer.newline()
     }
 

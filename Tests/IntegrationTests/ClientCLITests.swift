@@ -140,7 +140,32 @@ struct ClientCLITests {
             let unknown = try await Self.client(stack, "insert", "documents", "colour=red")
             #expect(unknown.err.contains("no column 'colour'"))
 
-            let update = try await Self.client(stack, "update", "documents", id, "title=Renamed", "pinned=")
+            // nullable: false columns are refused NULL on the device, before anything is queued.
+            let cleared = try await Self.client(stack, "update", "documents", id, "title=Renamed", "pinned=")
+            #expect(cleared.status == 1)
+            #expect(
+                cleared.err.contains(
+                    "STACK-K112: documents.pinned cannot be set to NULL: the config's schema declares it nullable: false"
+                ),
+                "\(cleared.err)")
+            let rawClear = try await Self.client(stack, "query", "UPDATE documents SET content = NULL")
+            #expect(rawClear.status == 1 && rawClear.err.contains("documents.content cannot be set to NULL"))
+            #expect(!rawClear.err.contains("SQLite error"), "\(rawClear.err)")
+            // An id that is taken: said so, not as SQLite's UNIQUE constraint on ps_data__documents.
+            let again = try await Self.client(stack, "insert", "documents", "id=\(id)", "title=Again")
+            #expect(again.status == 1)
+            #expect(
+                again.err.contains("STACK-K113: a documents row with id \(id) already exists on this device"),
+                "\(again.err)")
+            let rawAgain = try await Self.client(stack, "query", "INSERT INTO documents(id) VALUES ('\(id)')")
+            #expect(rawAgain.err.contains("a documents row with this id already exists"), "\(rawAgain.err)")
+            #expect(!rawAgain.err.contains("ps_data__"), "\(rawAgain.err)")
+            // Several statements run in one transaction; the last one's rows are printed.
+            let several = try await Self.client(stack, "query", "SELECT 1 AS one; SELECT 2 AS two", "--json")
+            #expect(several.status == 0, "\(several.err)")
+            #expect(try Self.json(several.out) as? [[String: Int]] == [["two": 2]])
+
+            let update = try await Self.client(stack, "update", "documents", id, "title=Renamed", "pinned=false")
             #expect(update.status == 0, "\(update.err)")
             let delete = try await Self.client(stack, "delete", "documents", id)
             #expect(delete.status == 0, "\(delete.err)")
@@ -151,7 +176,7 @@ struct ClientCLITests {
             let put = try #require(queue[0]["data"] as? [String: Any])
             #expect(put["title"] as? String == "Hello world" && put["owner_id"] == nil)
             let patch = try #require(queue[1]["data"] as? [String: Any])
-            #expect(patch["title"] as? String == "Renamed" && patch["pinned"] is NSNull && patch["content"] == nil)
+            #expect(patch["title"] as? String == "Renamed" && patch["pinned"] as? Int == 0 && patch["content"] == nil)
             #expect(queue[2]["id"] as? String == id)
             let emptied = try await Self.client(stack, "ls", "documents", "--json")
             #expect((try Self.json(emptied.out) as? [Any])?.isEmpty == true)
