@@ -54,6 +54,31 @@ public struct AuthConfiguration: Sendable {
         gracePeriod = Self.defaultGracePeriod
     }
 
+    /// Whether a `callbackURL` may be redirected to: a plain local path (BetterAuth's pattern: no `//`, `\\` or
+    /// encoded slash after the first `/`, a limited character set), or an absolute URL on a trusted origin.
+    public func isTrusted(callbackURL: String) -> Bool {
+        if callbackURL.hasPrefix("/") { return Self.isLocalPath(callbackURL) }
+        return isTrusted(originHeader: callbackURL)
+    }
+
+    // BetterAuth's `/^\/(?!\/|\\|%2f|%5c)[\w\-.\+/@]*(?:\?[\w\-.\+/=&%@]*)?$/` (origin-check.ts).
+    static func isLocalPath(_ path: String) -> Bool {
+        let lowered = path.lowercased()
+        let rest = lowered.dropFirst()
+        if rest.hasPrefix("/") || rest.hasPrefix("\\") || rest.hasPrefix("%2f") || rest.hasPrefix("%5c") {
+            return false
+        }
+        let parts = path.dropFirst().split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        func allowed(_ text: Substring, extra: Set<Character>) -> Bool {
+            text.allSatisfy { character in
+                (character.isASCII && (character.isLetter || character.isNumber)) || character == "_"
+                    || "-.+/@".contains(character) || extra.contains(character)
+            }
+        }
+        guard allowed(parts[0], extra: []) else { return false }
+        return parts.count == 1 || allowed(parts[1], extra: ["=", "&", "%"])
+    }
+
     /// Whether a request `Origin` (or `Referer`) header value is the base URL's origin or a trusted one.
     public func isTrusted(originHeader: String) -> Bool {
         guard let parsed = try? AuthOrigin(baseURL: originHeader) else { return false }

@@ -42,6 +42,13 @@ extension AuthError {
         stackCode: "STACK-A007", status: 403, code: "INVALID_ORIGIN", message: "Invalid origin",
         detail: "The request Origin is not the auth base URL or a trusted origin. Add it to the trusted origins.")
 
+    /// 403: a `callbackURL` that is neither a local path nor on the base URL's or a trusted origin (BetterAuth's
+    /// origin check), so sign-in cannot be used to send the user to another site.
+    public static let invalidCallbackURL = AuthError(
+        stackCode: "STACK-A016", status: 403, code: "INVALID_CALLBACKURL", message: "Invalid callbackURL",
+        detail: "callbackURL must be a path on this site or a URL on the auth base URL's or a trusted origin. "
+            + "Add its origin to auth.trusted_origins.")
+
     /// 429: too many requests for this client and path. BetterAuth sends only the message and `X-Retry-After`.
     public static func tooManyRequests(retryAfter: Int) -> AuthError {
         AuthError(

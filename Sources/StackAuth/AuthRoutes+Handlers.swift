@@ -14,10 +14,11 @@ extension AuthRoutes {
         let user: AuthUser
     }
 
-    /// `{redirect: false, token, user}` after sign-in.
+    /// `{redirect, token, url, user}` after sign-in: `redirect` says whether a `callbackURL` was given, `url` is it.
     struct SignInResponse: Encodable {
         let redirect: Bool
         let token: String
+        let url: String?
         let user: AuthUser
     }
 
@@ -38,10 +39,11 @@ extension AuthRoutes {
         let email = body.email("email")
         let password = body.nonEmptyString("password")
         let image = body.optionalString("image")
-        _ = body.optionalString("callbackURL")
+        let callbackURL = body.optionalString("callbackURL")
         let rememberMe = body.optionalBool("rememberMe") ?? true
         // validate() throws when any required field was missing, so the unwraps below cannot fail.
         try body.validate()
+        try checkCallbackURL(callbackURL)
         let (session, user) = try await service.signUp(
             name: name!, email: email!, password: password!, image: image, rememberMe: rememberMe,
             client: call.client)
@@ -56,14 +58,22 @@ extension AuthRoutes {
         var body = try await call.body()
         let email = body.string("email")
         let password = body.string("password")
-        _ = body.optionalString("callbackURL")
+        let callbackURL = body.optionalString("callbackURL")
         let rememberMe = body.optionalBool("rememberMe") ?? true
         try body.validate()  // as in signUp: the unwraps cannot fail after it
+        try checkCallbackURL(callbackURL)
         let (session, user) = try await service.signIn(
             email: email!, password: password!, rememberMe: rememberMe, client: call.client)
         var response = AuthResponse()
         setSessionCookies(&response, session: session, rememberMe: rememberMe)
-        return response.json(SignInResponse(redirect: false, token: session.token, user: user))
+        return response.json(
+            SignInResponse(redirect: callbackURL != nil, token: session.token, url: callbackURL, user: user))
+    }
+
+    // BetterAuth's origin check runs before the handler: an untrusted callbackURL is refused before any password
+    // is checked.
+    private func checkCallbackURL(_ url: String?) throws(AuthError) {
+        if let url, !service.configuration.isTrusted(callbackURL: url) { throw .invalidCallbackURL }
     }
 
     func signOut(_ call: Call) async throws -> Response {

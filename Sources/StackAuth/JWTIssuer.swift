@@ -1,4 +1,5 @@
 import JWTKit
+import StackCore
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -68,22 +69,19 @@ public struct JWTIssuer: Sendable {
         return claims
     }
 
-    /// The JWKS JSON for `keys`, entries in BetterAuth's shape and order.
+    /// The JWKS JSON for `keys`, entries in BetterAuth's shape and member order (`alg, kty, n, e, kid`), written
+    /// by hand: JSONEncoder's member order varies between runs here, so the same keys gave different bodies.
     public static func jwksDocument(_ keys: [SigningKey]) -> Data {
-        struct Entry: Encodable {
-            var alg: String
-            var kty: String
-            var n: String
-            var e: String
-            var kid: String
-        }
-        struct Document: Encodable { var keys: [Entry] }
-        let entries = keys.map { key in
+        var json = #"{"keys":["#
+        for (index, key) in keys.enumerated() {
             let jwk = key.publicJWK
-            return Entry(alg: SigningKey.algorithm, kty: "RSA", n: jwk["n"] ?? "", e: jwk["e"] ?? "", kid: key.id)
+            if index > 0 { json += "," }
+            json +=
+                #"{"alg":"# + JSONString.quoted(SigningKey.algorithm) + #","kty":"RSA","n":"#
+                + JSONString.quoted(jwk["n"] ?? "") + #","e":"# + JSONString.quoted(jwk["e"] ?? "") + #","kid":"#
+                + JSONString.quoted(key.id) + "}"
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(Document(keys: entries))) ?? Data()
+        json += "]}"
+        return Data(json.utf8)
     }
 }

@@ -18,14 +18,22 @@ public actor DatabaseAvailability {
     /// How long a client should wait before retrying (`Retry-After`, seconds).
     public static let retryAfterSeconds = 5
 
-    /// A gate probing `url` with a one-connection check (1 s connect timeout).
+    /// A gate probing `url` with a one-connection check (2 s connect timeout).
+    ///
+    /// Only an unreachable server counts as down (refused or timed-out connection, a server shutting down or
+    /// starting up). A server that answers with another error (too many clients, a password problem) is up: the
+    /// pool's own connections may well work, and a loaded machine must not turn slow requests into 503s.
     public init(url: DatabaseURL, logger: Logger, probeAfter: Duration = .seconds(1)) {
         self.init(probeAfter: probeAfter) {
             do {
-                try await url.probe(timeout: .seconds(1), logger: logger)
+                try await url.probe(timeout: .seconds(2), logger: logger)
                 return true
             } catch {
-                return false
+                let unreachable = Self.isUnreachable(error)
+                logger.debug(
+                    "database probe failed",
+                    metadata: ["error": "\(PostgresErrorText.describe(error))", "unreachable": "\(unreachable)"])
+                return !unreachable
             }
         }
     }

@@ -203,6 +203,44 @@ struct AuthEndpointTests {
         try await harness.stack.stop()
     }
 
+    @Test("callbackURL: a local path or a trusted origin is answered redirect true with the url; others are 403")
+    func callbackURL() async throws {
+        let harness = try await AuthHarness.start()
+        try await harness.signUp("cb@example.com")
+        func signIn(_ callbackURL: String?) async throws -> (status: Int, code: String?, body: [String: Any]) {
+            var body: [String: Any] = ["email": "cb@example.com", "password": "correct horse battery"]
+            if let callbackURL { body["callbackURL"] = callbackURL }
+            let response = try await harness.post("/sign-in/email", json(body))
+            return (response.status, response.code, try response.json())
+        }
+        let plain = try await signIn(nil)
+        #expect(plain.status == 200 && plain.body["redirect"] as? Bool == false && plain.body["url"] == nil)
+        for good in ["/dashboard", "/a/b?tab=1&x=%20", "http://app.example.com/welcome", harness.origin + "/home"] {
+            let answer = try await signIn(good)
+            #expect(answer.status == 200, "\(good)")
+            #expect(answer.body["redirect"] as? Bool == true && answer.body["url"] as? String == good, "\(good)")
+        }
+        for bad in [
+            "http://evil.example/x", "//evil.example", "/\\evil.example", "/%2fevil.example", "javascript:alert(1)",
+        ] {
+            let answer = try await signIn(bad)
+            #expect(answer.status == 403 && answer.code == "INVALID_CALLBACKURL", "\(bad)")
+            #expect(answer.body["token"] == nil, "\(bad)")
+        }
+        // Checked before anything is written: no user for a sign-up with an untrusted callbackURL.
+        let refused = try await harness.post(
+            "/sign-up/email",
+            json([
+                "name": "Eve", "email": "eve@example.com", "password": "correct horse battery",
+                "callbackURL": "https://evil.example/",
+            ]))
+        #expect(refused.status == 403 && refused.code == "INVALID_CALLBACKURL")
+        let count = try await scalar(
+            harness.stack.database.databaseURL, #"SELECT count(*)::text FROM "user" WHERE email = 'eve@example.com'"#)
+        #expect(count == "0")
+        try await harness.stack.stop()
+    }
+
     @Test("a body over 64 KiB is 413 PAYLOAD_TOO_LARGE, with and without Content-Length; 64 KiB exactly is read")
     func oversizedBody() async throws {
         let harness = try await AuthHarness.start()

@@ -45,6 +45,21 @@ struct JWTIssuerTests {
         #expect(document?["keys"]?.first?.keys.sorted() == ["alg", "e", "kid", "kty", "n"])
     }
 
+    @Test("the JWKS body is the same bytes for the same keys, members in BetterAuth's order")
+    func jwksIsStable() async throws {
+        let keys = [try await SigningKey.generateOffPool(), try await SigningKey.generateOffPool()]
+        let first = String(decoding: JWTIssuer.jwksDocument(keys), as: UTF8.self)
+        for _ in 0..<20 { #expect(String(decoding: JWTIssuer.jwksDocument(keys), as: UTF8.self) == first) }
+        let members = try #require(
+            try NSRegularExpression(pattern: #""([a-z]+)":"#).matches(
+                in: first, range: NSRange(first.startIndex..., in: first)
+            ).map { (first as NSString).substring(with: $0.range(at: 1)) })
+        #expect(members == ["keys"] + Array(repeating: ["alg", "kty", "n", "e", "kid"], count: 2).flatMap { $0 })
+        let document = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: [[String: String]]]
+        #expect(document?["keys"]?.map { $0["kid"] } == keys.map(\.id))
+        #expect(document?["keys"]?.first?["n"] == keys[0].publicJWK["n"])
+    }
+
     @Test("tokens signed by the old key still verify after rotation")
     func rotatedKeyStillVerifies() async throws {
         let old = try await SigningKey.generateOffPool()
