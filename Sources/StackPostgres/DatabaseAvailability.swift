@@ -29,7 +29,7 @@ public actor DatabaseAvailability {
                 try await url.probe(timeout: .seconds(2), logger: logger)
                 return true
             } catch {
-                let unreachable = Self.isUnreachable(error)
+                let unreachable = Self.probeFindsNoServer(error)
                 logger.debug(
                     "database probe failed",
                     metadata: ["error": "\(PostgresErrorText.describe(error))", "unreachable": "\(unreachable)"])
@@ -49,36 +49,66 @@ public actor DatabaseAvailability {
 
     /// Runs `work`, which uses the database. Throws `DatabaseUnavailable` at once while a recent probe failed, and
     /// when `work` waits longer than `probeAfter` and a probe then fails (cancelling `work`, which is then waiting
-    /// for a pool connection); also when `work` itself fails because Postgres cannot be reached.
+    /// for a pool connection, without waiting for it to stop); also when `work` itself fails because Postgres cannot
+    /// be reached.
     public func guarding<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         if suspectedDown, await !isReachable() { throw DatabaseUnavailable() }
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await work() }
-                group.addTask { [probeAfter] in
-                    // Watchdog: returns nil (work lost the race) only once a probe says Postgres is gone.
-                    while true {
-                        try await Task.sleep(for: probeAfter)
-                        if await !self.isReachable() { return nil }
-                    }
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else { throw DatabaseUnavailable() }
-                return value
-            }
+            return try await race(work)
         } catch  where Self.isUnreachable(error) {
             suspectedDown = true
             throw DatabaseUnavailable()
         }
     }
 
-    /// Probes now unless the last probe is younger than a second; a success ends the suspected outage.
+    // `work` against a watchdog that probes every `probeAfter` while it runs. The first outcome answers the caller
+    // and the other task is cancelled and left behind: a task group would wait for it, and a query that ignores
+    // cancellation (or a probe stuck in a handshake) kept requests waiting for minutes on a loaded machine.
+    private nonisolated func race<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let attempt = AbandonableAttempt<T>()
+        let probeAfter = self.probeAfter
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+                let worker = Task {
+                    do { attempt.finish(with: .success(try await work())) } catch {
+                        attempt.finish(with: .failure(error))
+                    }
+                }
+                let watchdog = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: probeAfter)
+                        if Task.isCancelled { return }
+                        if await !self.isReachable() { return attempt.finish(with: .failure(DatabaseUnavailable())) }
+                    }
+                }
+                attempt.start(continuation, tasks: [worker, watchdog])
+            }
+        } onCancel: {
+            attempt.finish(with: .failure(CancellationError()))
+        }
+    }
+
+    /// Probes now unless the last probe is younger than a second; a success ends the suspected outage. A probe that
+    /// gets no answer within 3 s counts as reachable: a slow server is not a stopped one.
     private func isReachable() async -> Bool {
         if let lastProbe, lastProbe.at.duration(to: .now) < .seconds(1) { return lastProbe.reachable }
-        let reachable = await probe()
+        let probe = self.probe
+        let reachable = (try? await abandoningAfter(.seconds(3)) { await probe() }) ?? true
         lastProbe = (.now, reachable)
-        if reachable { suspectedDown = false } else { suspectedDown = true }
+        suspectedDown = !reachable
         return reachable
+    }
+
+    /// Whether a probe's connection error says no server is there: refused or no route, or a server shutting down or
+    /// starting up. A timeout is not enough (a loaded machine's server is slow, not gone).
+    static func probeFindsNoServer(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
+            return ["57P01", "57P02", "57P03"].contains(state)
+        }
+        let text = String(reflecting: error)
+        return ["Connection refused", "errno: 111", "No route to host", "Network is unreachable"].contains {
+            text.contains($0)
+        }
     }
 
     /// Whether `error` says Postgres cannot be reached (rather than that a statement failed).

@@ -153,7 +153,7 @@ public func abandoningAfter<T: Sendable>(
 
 /// One `abandoningAfter` call: the first result (answer, timeout or cancellation) resumes the caller and cancels
 /// the tasks still running; a result that comes before the caller waits is kept for it.
-private final class AbandonableAttempt<T: Sendable>: @unchecked Sendable {
+final class AbandonableAttempt<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<T, Error>?
     private var tasks: [Task<Void, Never>] = []
