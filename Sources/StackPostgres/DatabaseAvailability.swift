@@ -22,14 +22,15 @@ public actor DatabaseAvailability {
     ///
     /// Only an unreachable server counts as down (refused or timed-out connection, a server shutting down or
     /// starting up). A server that answers with another error (too many clients, a password problem) is up: the
-    /// pool's own connections may well work, and a loaded machine must not turn slow requests into 503s.
-    public init(url: DatabaseURL, logger: Logger, probeAfter: Duration = .seconds(1)) {
+    /// pool's own connections may well work. A request is probed for only after 5 s, so a loaded machine's slow
+    /// requests do not each open extra connections.
+    public init(url: DatabaseURL, logger: Logger, probeAfter: Duration = .seconds(5)) {
         self.init(probeAfter: probeAfter) {
             do {
                 try await url.probe(timeout: .seconds(2), logger: logger)
                 return true
             } catch {
-                let unreachable = Self.probeFindsNoServer(error)
+                let unreachable = Self.isUnreachable(error)
                 logger.debug(
                     "database probe failed",
                     metadata: ["error": "\(PostgresErrorText.describe(error))", "unreachable": "\(unreachable)"])
@@ -97,18 +98,6 @@ public actor DatabaseAvailability {
         lastProbe = (.now, reachable)
         suspectedDown = !reachable
         return reachable
-    }
-
-    /// Whether a probe's connection error says no server is there: refused or no route, or a server shutting down or
-    /// starting up. A timeout is not enough (a loaded machine's server is slow, not gone).
-    static func probeFindsNoServer(_ error: any Error) -> Bool {
-        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
-            return ["57P01", "57P02", "57P03"].contains(state)
-        }
-        let text = String(reflecting: error)
-        return ["Connection refused", "errno: 111", "No route to host", "Network is unreachable"].contains {
-            text.contains($0)
-        }
     }
 
     /// Whether `error` says Postgres cannot be reached (rather than that a statement failed).
