@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "CLibPQ", "CStackSystem", "StackConfig", "StackCore", "StackPGOutput",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

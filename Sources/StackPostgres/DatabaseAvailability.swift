@@ -7,8 +7,14 @@ import _ConnectionPoolModule
 ///
 /// PostgresNIO's pool queues a request for up to a minute while it cannot connect (then its circuit breaker fails
 /// every request until the next reconnect attempt, which backs off up to a minute; neither is configurable in 1.33).
-/// This gate probes with a connection of its own, at most once a second, and only after an operation failed as
-/// unreachable or waited longer than `probeAfter`.
+/// This gate asks the network instead, with a bare TCP connect to the server's port, at most once a second: while a
+/// request waits longer than `probeAfter`, after a request failed for a reason other than its statement, and before
+/// each request while an outage is suspected.
+///
+/// Down means the connect was refused or has no route, which a stopped server answers at once however loaded the
+/// machine is. A connect that times out, or a server that accepts and then answers with an error, counts as up: a
+/// loaded machine's slow requests must not turn into 503s (a Postgres-protocol probe did exactly that in CI, where a
+/// handshake can take seconds).
 public actor DatabaseAvailability {
     private let probe: @Sendable () async -> Bool
     private let probeAfter: Duration
@@ -18,24 +24,13 @@ public actor DatabaseAvailability {
     /// How long a client should wait before retrying (`Retry-After`, seconds).
     public static let retryAfterSeconds = 5
 
-    /// A gate probing `url` with a one-connection check (2 s connect timeout).
-    ///
-    /// Only an unreachable server counts as down (refused or timed-out connection, a server shutting down or
-    /// starting up). A server that answers with another error (too many clients, a password problem) is up: the
-    /// pool's own connections may well work. A request is probed for only after 5 s, so a loaded machine's slow
-    /// requests do not each open extra connections.
-    public init(url: DatabaseURL, logger: Logger, probeAfter: Duration = .seconds(5)) {
+    /// A gate probing `url`'s host and port with a TCP connect (2 s timeout, which counts as reachable).
+    public init(url: DatabaseURL, logger: Logger, probeAfter: Duration = .seconds(1)) {
         self.init(probeAfter: probeAfter) {
-            do {
-                try await url.probe(timeout: .seconds(2), logger: logger)
-                return true
-            } catch {
-                let unreachable = Self.isUnreachable(error)
-                logger.debug(
-                    "database probe failed",
-                    metadata: ["error": "\(PostgresErrorText.describe(error))", "unreachable": "\(unreachable)"])
-                return !unreachable
-            }
+            let outcome = await PortProbe.connect(host: url.host, port: url.port, timeout: .seconds(2))
+            guard case .refused(let reason) = outcome else { return true }
+            logger.debug("database port refused", metadata: ["reason": "\(reason)"])
+            return false
         }
     }
 
@@ -48,10 +43,10 @@ public actor DatabaseAvailability {
     /// A gate that never refuses: for one-shot commands that have no HTTP client to tell "retry later".
     public static var alwaysAvailable: DatabaseAvailability { DatabaseAvailability { true } }
 
-    /// Runs `work`, which uses the database. Throws `DatabaseUnavailable` at once while a recent probe failed, and
-    /// when `work` waits longer than `probeAfter` and a probe then fails (cancelling `work`, which is then waiting
-    /// for a pool connection, without waiting for it to stop); also when `work` itself fails because Postgres cannot
-    /// be reached.
+    /// Runs `work`, which uses the database. Throws `DatabaseUnavailable` at once while an outage is suspected and
+    /// the probe confirms it; when `work` waits longer than `probeAfter` and a probe then fails (cancelling `work`,
+    /// which is then waiting for a pool connection, without waiting for it to stop); and when `work` fails because
+    /// Postgres cannot be reached, told by its error or, for an error that is not a statement's, by a probe.
     public func guarding<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         if suspectedDown, await !isReachable() { throw DatabaseUnavailable() }
         do {
@@ -59,6 +54,10 @@ public actor DatabaseAvailability {
         } catch  where Self.isUnreachable(error) {
             suspectedDown = true
             throw DatabaseUnavailable()
+        } catch  where !(error is CancellationError) && !Self.isStatementError(error) {
+            // Whatever a connection that broke mid-request throws: the network says whether Postgres is gone.
+            if await !isReachable(fresh: true) { throw DatabaseUnavailable() }
+            throw error
         }
     }
 
@@ -89,15 +88,21 @@ public actor DatabaseAvailability {
         }
     }
 
-    /// Probes now unless the last probe is younger than a second; a success ends the suspected outage. A probe that
-    /// gets no answer within 3 s counts as reachable: a slow server is not a stopped one.
-    private func isReachable() async -> Bool {
-        if let lastProbe, lastProbe.at.duration(to: .now) < .seconds(1) { return lastProbe.reachable }
+    /// Probes now unless the last probe is younger than a second (or `fresh`); a success ends the suspected outage.
+    /// A probe that takes longer than 3 s counts as reachable: a slow server is not a stopped one.
+    private func isReachable(fresh: Bool = false) async -> Bool {
+        if !fresh, let lastProbe, lastProbe.at.duration(to: .now) < .seconds(1) { return lastProbe.reachable }
         let probe = self.probe
         let reachable = (try? await abandoningAfter(.seconds(3)) { await probe() }) ?? true
         lastProbe = (.now, reachable)
         suspectedDown = !reachable
         return reachable
+    }
+
+    /// Whether `error` is the server's answer to a statement (a constraint, a syntax error): Postgres is up.
+    static func isStatementError(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        return error.code == .server
     }
 
     /// Whether `error` says Postgres cannot be reached (rather than that a statement failed).
