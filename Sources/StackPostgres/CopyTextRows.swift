@@ -104,10 +104,31 @@ public struct CopyTextRows: Sendable {
 extension PostgresConnection {
     /// `COPY table (columns) FROM STDIN` of `rows`; `table` is unqualified (resolved through the `search_path`) and
     /// must come from code, never from input. Refused at once on a closed connection (see `queryIfOpen`).
+    ///
+    /// PostgresNIO 1.33 traps (`preconditionFailure`) when copy data, CopyDone or CopyFail reaches a connection that
+    /// closed after the COPY started: a Postgres restart in the middle of a COPY crashed the process in a test run.
+    /// The COPY therefore runs on the connection's event loop, where the closed check and the hand-over of the data
+    /// happen in one turn of the loop, with no I/O event in between; what is left is the turn between the data and
+    /// CopyDone, which no caller of PostgresNIO can close.
     public func copy(_ rows: CopyTextRows, into table: String, columns: [String], logger: Logger) async throws {
         if isClosed { throw PostgresConnectionClosed() }
-        try await copyFrom(table: table, columns: columns, logger: logger) { writer in
-            try await writer.write(rows.buffer)
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop)) {
+            try await copyFrom(table: table, columns: columns, logger: logger) { writer in
+                if self.isClosed { throw PostgresConnectionClosed() }
+                try await writer.write(rows.buffer)
+            }
         }
+    }
+}
+
+/// Runs a task's nonisolated code on a NIO event loop.
+final class EventLoopTaskExecutor: TaskExecutor {
+    private let eventLoop: any EventLoop
+
+    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

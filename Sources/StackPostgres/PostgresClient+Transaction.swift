@@ -227,6 +227,7 @@ extension PostgresClient {
     /// `query` for results that fit in memory, on a leased connection checked open, its rows read before the lease
     /// ends. Unlike `query`, it never waits forever on a connection the pool has not yet noticed is closed (see
     /// `transaction`): it throws `PostgresConnectionClosed` and the next call leases another connection.
+    @discardableResult
     public func queryIfOpen(
         _ query: PostgresQuery, logger: Logger, isolation: isolated (any Actor)? = #isolation
     ) async throws -> CollectedRows {

@@ -281,7 +281,7 @@ struct CLITests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: stackBinary)
         process.arguments = ["up", "--config", path]
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -107,16 +107,35 @@ final class ReplicationHarness: @unchecked Sendable {
     }
 
     /// Waits until the served checkpoint covers everything written so far.
+    ///
+    /// Fails when replication makes no progress for `timeout`: no new checkpoint, no snapshot rows, no slot created
+    /// or confirmed further. A fixed deadline failed on loaded CI runs (every test at once on two cores) while the
+    /// snapshot was still moving; a stuck stream moves nothing.
     @discardableResult
     func waitForCatchUp(timeout: Duration = .seconds(60)) async throws -> Checkpoint {
         let target = LSN(try await value("SELECT pg_current_wal_lsn()::text") ?? "") ?? .zero
         try await execute("SELECT pg_logical_emit_message(false, 'powersync', 'ping')")
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let checkpoint = try await storage.latestCheckpoint(), checkpoint.lsn >= target { return checkpoint }
+        var lastProgress = ContinuousClock.now
+        var seen = ""
+        while lastProgress.duration(to: .now) < timeout {
+            let checkpoint = try await storage.latestCheckpoint()
+            if let checkpoint, checkpoint.lsn >= target { return checkpoint }
+            let now = "\(String(describing: checkpoint?.opID)) \(try await progressMarks())"
+            if now != seen { (seen, lastProgress) = (now, .now) }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw HarnessError(message: "replication did not reach \(target) in time")
+        throw HarnessError(message: "replication did not reach \(target): no progress for \(timeout) (last: \(seen))")
+    }
+
+    /// Snapshot rows stored and this database's slots with their confirmed positions.
+    private func progressMarks() async throws -> String {
+        let schema = config.sync.storageSchema
+        return try await value(
+            """
+            SELECT concat_ws(' ', (SELECT sum(snapshot_replicated_count) FROM "\(schema)".source_tables),
+              (SELECT string_agg(slot_name || '@' || coalesce(confirmed_flush_lsn::text, '-'), ',')
+               FROM pg_replication_slots WHERE database = current_database()))
+            """) ?? ""
     }
 
     /// Each bucket's live rows (object id → data) reduced from its ops up to the checkpoint, as a client would.
