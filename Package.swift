@@ -192,7 +192,7 @@ let package = Package(
             name: "StackCLITests",
             dependencies: ["StackCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "StackPostgresTests", dependencies: ["StackPostgres"]),
+        .testTarget(name: "StackPostgresTests", dependencies: ["StackPostgres", "StackConfig", "StackCore"]),
         .testTarget(
             name: "StackProtocolTests", dependencies: ["StackProtocol", "StackCore"], resources: [.copy("Fixtures")]
         ),

@@ -67,6 +67,10 @@ struct DatabaseChecks {
         } catch {
             return .failure(managedFailure(error, managed: nil))
         }
+        // Before "not created yet": stack up would fail to create it.
+        do { try managed.checkReachableByServerUser() } catch {
+            return .failure(managedFailure(error, managed: managed))
+        }
         guard managed.isInitialized else {
             return .failure(
                 CheckFailure(
@@ -127,6 +131,14 @@ struct DatabaseChecks {
                 check: DoctorCheck(
                     group: "postgres", name: "managed cluster", status: .error,
                     observed: String(observed.prefix { $0 != "\n" }), fix: fix))
+        case "STACK-P013":
+            // The message ends with its fix: show the cause as observed and the fix on its own.
+            let message = (error as? StackError)?.message ?? observed
+            let parts = message.components(separatedBy: " Fix: ")
+            return CheckFailure(
+                check: DoctorCheck(
+                    group: "postgres", name: "managed cluster", status: .error,
+                    observed: "STACK-P013: " + parts[0], fix: parts.dropFirst().joined(separator: " Fix: ")))
         default:
             fix = "do what the message says"
         }

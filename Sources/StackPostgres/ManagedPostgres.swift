@@ -70,6 +70,7 @@ public struct ManagedPostgres: Sendable {
                 "\(dataDir) exists and is not empty, but is not a Postgres data directory. "
                     + "Move it away or set postgres.managed.data_dir to another path.")
         }
+        try checkReachableByServerUser()
         try makeDirectory(dataDir, owner: runAs, mode: 0o700)
         try makeDirectory((logFile as NSString).deletingLastPathComponent, owner: nil, mode: 0o755)
         logger.notice("initializing managed postgres", metadata: ["postgres.data_dir": "\(dataDir)"])
@@ -97,6 +98,51 @@ public struct ManagedPostgres: Sendable {
         return true
     }
 
+    /// Refuses, with the fix, a data directory or log file the server's user cannot reach: running as root, Postgres
+    /// runs as `postgres`, which cannot pass through a directory such as `/root` or a `mktemp -d` one (mode 0700), and
+    /// initdb then failed with its own "could not change directory … Permission denied".
+    public func checkReachableByServerUser() throws {
+        guard let runAs, let entry = getpwnam(runAs) else { return }
+        let (uid, gid) = (entry.pointee.pw_uid, entry.pointee.pw_gid)
+        var groups = [gid_t](repeating: 0, count: 64)
+        var count = Int32(groups.count)
+        if getgrouplist(runAs, gid, &groups, &count) < 0 { count = 0 }
+        let memberOf = Set(groups.prefix(Int(max(count, 0)))).union([gid])
+        for directory in Self.ancestors(of: [dataDir, logFile]) {
+            var info = stat()
+            guard stat(directory, &info) == 0 else { continue }  // not created yet: stack creates it with 0755
+            let mode = info.st_mode
+            let searchable =
+                info.st_uid == uid
+                ? mode & S_IXUSR != 0 : memberOf.contains(info.st_gid) ? mode & S_IXGRP != 0 : mode & S_IXOTH != 0
+            guard !searchable else { continue }
+            let owner = getpwuid(info.st_uid).map { String(cString: $0.pointee.pw_name) } ?? String(info.st_uid)
+            throw StackError(
+                "STACK-P013",
+                "running as root, stack runs Postgres as the user '\(runAs)' (initdb and postgres refuse root), and "
+                    + "'\(runAs)' cannot enter \(directory) (mode \(String(mode & 0o777, radix: 8)), owner \(owner)) on "
+                    + "the way to \(dataDir). Fix: chmod o+x \(directory) (others may pass through, not list it), or "
+                    + "set state_dir (and postgres.managed.data_dir) to a directory '\(runAs)' can reach, or run "
+                    + "stack as a normal user.")
+        }
+    }
+
+    /// Every directory above `paths`, from the root down, each once.
+    static func ancestors(of paths: [String]) -> [String] {
+        var seen: Set<String> = []
+        var result: [String] = []
+        for path in paths {
+            var parts = URL(fileURLWithPath: path).standardizedFileURL.pathComponents.dropLast()
+            var chain: [String] = []
+            while !parts.isEmpty {
+                chain.append(parts.count == 1 ? "/" : "/" + parts.dropFirst().joined(separator: "/"))
+                parts = parts.dropLast()
+            }
+            for directory in chain.reversed() where seen.insert(directory).inserted { result.append(directory) }
+        }
+        return result
+    }
+
     /// True when a server is running on this data directory.
     public func isRunning() -> Bool {
         guard isInitialized else { return false }
@@ -118,6 +164,7 @@ public struct ManagedPostgres: Sendable {
                 "port \(port) on 127.0.0.1 is in use by another program, so the managed Postgres cannot start. "
                     + "Stop that program or set postgres.managed.port to a free port.")
         }
+        try checkReachableByServerUser()
         try prepareLogFile()
         let options = ["-p \(port)"] + commandLineSettings.map { "-c \($0.name)=\($0.value)" }
         let result = try ProcessRunner.run(

@@ -75,6 +75,25 @@ struct DoctorManagedTests {
         #expect(broken.text.contains("\n             "), "\(broken.text)")
     }
 
+    @Test(
+        "running as root under a 0700 directory: up and doctor say Postgres' user cannot enter it, fix chmod o+x",
+        .enabled(if: geteuid() == 0))
+    func dataDirectoryThePostgresUserCannotReach() async throws {
+        let (path, stateDir) = try managedConfig()
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        chmod(stateDir, 0o700)
+        let up = try await runStack(["up", "--config", path, "--exec", "true"])
+        #expect(up.status != 0)
+        #expect(up.err.contains("STACK-P013") && up.err.contains("chmod o+x \(stateDir)"), "\(up.err)")
+        #expect(!FileManager.default.fileExists(atPath: stateDir + "/postgres/PG_VERSION"))
+
+        let report = await doctor(path)
+        let check = try #require(report.check("managed cluster"), "\(report.text)")
+        #expect(check.status == .error)
+        #expect(check.observed.contains("cannot enter \(stateDir) (mode 700, owner root)"), "\(check.observed)")
+        #expect(check.fix?.hasPrefix("chmod o+x \(stateDir)") == true, "\(String(describing: check.fix))")
+    }
+
     @Test("a running stack whose managed Postgres was killed: the database is unreachable, fix stack down && stack up")
     func deadPostgresUnderARunningStack() async throws {
         let (path, stateDir) = try managedConfig()
