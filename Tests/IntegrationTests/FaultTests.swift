@@ -106,9 +106,11 @@ struct FaultTests {
                 var index = 0
                 while !self.lock.withLock({ self.stopped }) {
                     let id = "\(prefix)-\(index)"
-                    try await client.query(
-                        "INSERT INTO documents (id, title, owner_id) VALUES (\(id), 'burst', 'user-a')",
-                        logger: testLogger)
+                    try await readably("INSERT INTO documents … \(id)") {
+                        try await client.query(
+                            "INSERT INTO documents (id, title, owner_id) VALUES (\(id), 'burst', 'user-a')",
+                            logger: testLogger)
+                    }
                     self.lock.withLock { self.committed.append(id) }
                     index += 1
                 }

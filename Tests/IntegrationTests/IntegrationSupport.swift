@@ -16,17 +16,31 @@ let testLogger: Logger = {
 func execute(_ url: DatabaseURL, _ statements: String...) async throws {
     try await PostgresClient.withClient(url, logger: testLogger) { client in
         for statement in statements {
-            try await client.query(PostgresQuery(unsafeSQL: statement), logger: testLogger)
+            try await readably(statement) {
+                try await client.query(PostgresQuery(unsafeSQL: statement), logger: testLogger)
+            }
         }
+    }
+}
+
+/// Runs `work`, replacing a PSQLError (whose description is a generic text) with the server's message or the
+/// connection problem and the start of the statement, so a failing test says what failed.
+func readably<T>(_ sql: String, _ work: () async throws -> T) async throws -> T {
+    do {
+        return try await work()
+    } catch let error as PSQLError {
+        throw SyncTestError("\(PostgresErrorText.describe(error)) in: \(sql.prefix(120))")
     }
 }
 
 /// Runs a query returning one text column, first row.
 func scalar(_ url: DatabaseURL, _ sql: String) async throws -> String? {
     try await PostgresClient.withClient(url, logger: testLogger) { client in
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: testLogger)
-        for try await value in rows.decode(String?.self) { return value }
-        return nil
+        try await readably(sql) {
+            let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: testLogger)
+            for try await value in rows.decode(String?.self) { return value }
+            return nil
+        }
     }
 }
 
