@@ -84,11 +84,19 @@ extension ClientCommand {
                 let before = try ClientUploads.Counts(database)
                 let report: SyncClient.Report
                 let printer = ChangePrinter()
+                // A download that takes more than a second shows how far it is (stderr; not with --json).
+                let progress = ProgressPrinter(label: "downloading ops", enabled: !json, delay: .seconds(1))
                 let start = ContinuousClock.now
                 do {
+                    defer { progress.finish() }
                     report = try await ClientUploads.withTimeout(seconds: timeout) {
                         try await client.syncOnce { event in
-                            if case .checkpoint(_, .checksumMismatch, _) = event { printer.print(event) }
+                            switch event {
+                            case .checkpoint(_, .checksumMismatch, _): printer.print(event)
+                            case .progress(let download):
+                                progress.update(done: download.downloaded, total: download.total)
+                            default: break
+                            }
                         }
                     }
                 } catch let error as ClientError {

@@ -46,6 +46,8 @@ struct ChangePrinter: Sendable {
             note("connected")
         case .disconnected(let reason):
             note("disconnected: \(reason); reconnecting")
+        case .progress:
+            break  // watch prints the changed rows once a checkpoint applies
         }
     }
 

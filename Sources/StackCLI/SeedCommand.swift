@@ -58,10 +58,10 @@ struct SeedCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let auth = try AuthConfiguration(config: config, secret: try SecretStore.resolve(config: config))
-            let progress = SeedProgressPrinter(enabled: output == .text)
+            let progress = ProgressPrinter(label: "seeding rows", enabled: output == .text)
             let report = try await CommandDatabase.withClient(config: config, logger: logger) { client in
                 try await Seeder(config: config, data: sample, auth: auth, client: client, logger: logger)
-                    .run(options: options, progress: { progress.update($0) })
+                    .run(options: options, progress: { progress.update(done: Int64($0.done), total: Int64($0.total)) })
             }
             progress.finish()
             if output == .json {
@@ -119,43 +119,9 @@ struct SeedCommand: AsyncParsableCommand {
     }
 }
 
-/// Progress of the inserts on standard error: one rewritten line on a terminal, a line per 10% otherwise.
-final class SeedProgressPrinter: @unchecked Sendable {
-    private let enabled: Bool
-    private let terminal = isatty(2) == 1
-    private let lock = NSLock()
-    private var lastDecile = 0
-    private var printed = false
-
-    init(enabled: Bool) {
-        self.enabled = enabled
-    }
-
-    func update(_ progress: SeedProgress) {
-        guard enabled, progress.total > 0 else { return }
-        lock.withLock {
-            let percent = min(100, progress.done * 100 / progress.total)
-            let line = "seeding rows: \(progress.done.grouped) / \(progress.total.grouped) (\(percent)%)"
-            if terminal {
-                Console.write("\r" + line, to: STDERR_FILENO)
-                printed = true
-            } else if percent / 10 > lastDecile {
-                lastDecile = percent / 10
-                Console.error(line)
-            }
-        }
-    }
-
-    func finish() {
-        lock.withLock {
-            if printed { Console.write("\n", to: STDERR_FILENO) }
-        }
-    }
-}
-
-extension Int {
+extension BinaryInteger {
     /// The number with thousands separators (`12,345`).
-    fileprivate var grouped: String {
+    var grouped: String {
         let digits = String(self.magnitude)
         var out = ""
         for (index, character) in digits.enumerated() {

@@ -12,6 +12,36 @@ public enum SyncEvent: Sendable, Equatable {
     case uploaded(UploadQueue.Summary)
     /// The stream ended and will reconnect.
     case disconnected(reason: String)
+    /// Ops stored towards the checkpoint being downloaded (after each stored group of data lines).
+    case progress(DownloadProgress)
+}
+
+/// How much of the checkpoint being downloaded is on the device, counted as the PowerSync client core does: per
+/// bucket, the ops received since the last applied checkpoint against the checkpoint's count minus the count then.
+public struct DownloadProgress: Sendable, Equatable {
+    /// Ops stored so far.
+    public var downloaded: Int64
+    /// Ops the checkpoint needs.
+    public var total: Int64
+
+    /// Progress as given.
+    public init(downloaded: Int64, total: Int64) {
+        self.downloaded = downloaded
+        self.total = total
+    }
+
+    /// Sums the buckets of `checkpoint` with their stored counts (`name → (count_at_last, count_since_last)`).
+    public init(checkpoint: Checkpoint, stored: [String: (atLast: Int64, sinceLast: Int64)]) {
+        var (downloaded, total): (Int64, Int64) = (0, 0)
+        for bucket in checkpoint.buckets {
+            let counts = stored[bucket.bucket] ?? (0, 0)
+            let needed = max(0, bucket.count - counts.atLast)
+            total += needed
+            downloaded += min(counts.sinceLast, needed)
+        }
+        self.downloaded = downloaded
+        self.total = total
+    }
 }
 
 /// Owns the state machine of the current stream and executes its actions against the database.
@@ -85,6 +115,9 @@ public actor SyncEngine {
                     actions.removeFirst()
                 }
                 try storage.applyData(batches)
+                if let target = machine.target {
+                    onEvent(.progress(DownloadProgress(checkpoint: target, stored: try storage.downloadCounts())))
+                }
             case .syncLocal(let request):
                 let (result, changes) = try storage.syncLocalReportingChanges(request)
                 let event = SyncEvent.checkpoint(request: request, result: result, changes: changes)

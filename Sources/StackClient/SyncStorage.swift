@@ -36,6 +36,17 @@ public struct SyncStorage: Sendable {
         try database.read { db in Set(try String.fetchAll(db, sql: "SELECT name FROM ps_buckets")) }
     }
 
+    /// Each stored bucket's op count at the last applied checkpoint and the ops received since.
+    public func downloadCounts() throws -> [String: (atLast: Int64, sinceLast: Int64)] {
+        try database.read { db in
+            var counts: [String: (atLast: Int64, sinceLast: Int64)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, count_at_last, count_since_last FROM ps_buckets") {
+                counts[row["name"]] = (row["count_at_last"], row["count_since_last"])
+            }
+            return counts
+        }
+    }
+
     /// The `{name, after}` positions for the next sync request.
     public func bucketPositions() throws -> [BucketRequest] {
         try database.read { db in

@@ -36,6 +36,52 @@ import Testing
         #expect(try TestSupport.titles(database).count == 6)
     }
 
+    /// Events an engine reports.
+    final class Events: @unchecked Sendable {
+        private let lock = NSLock()
+        private var events: [SyncEvent] = []
+        func append(_ event: SyncEvent) { lock.withLock { events.append(event) } }
+        var progress: [DownloadProgress] {
+            lock.withLock { events.compactMap { if case .progress(let p) = $0 { p } else { nil } } }
+        }
+    }
+
+    @Test("download progress: ops stored against the checkpoint's counts, and only the new ops after an apply")
+    func downloadProgress() async throws {
+        let database = try TestSupport.openDatabase()
+        let events = Events()
+        let engine = try SyncEngine(storage: SyncStorage(database: database)) { events.append($0) }
+        let ops = (1...6).map { TestSupport.put(OpID(Int64($0)), "r\($0)", title: "T\($0)") }
+        let other = [TestSupport.put(7, "o1", title: "O")]
+        let buckets = [TestSupport.bucket("u", ops), TestSupport.bucket("v", other)]
+        #expect(try await engine.receive(.checkpoint(Checkpoint(lastOpID: 7, buckets: buckets))) == nil)
+        for start in stride(from: 0, to: 6, by: 3) {
+            let line = SyncLine.data(TestSupport.batch("u", Array(ops[start..<start + 3]), after: OpID(Int64(start))))
+            #expect(try await engine.receive(line) == nil)
+        }
+        #expect(try await engine.receive(.data(TestSupport.batch("v", other))) == nil)
+        #expect(
+            events.progress.map { [$0.downloaded, $0.total] } == [[3, 7], [6, 7], [7, 7]], "\(events.progress)")
+        #expect(try await engine.receive(.checkpointComplete(CheckpointComplete(lastOpID: 7))) == nil)
+
+        // After the apply, a diff adding two ops to u counts just those two.
+        let more = [TestSupport.put(8, "r7", title: "T7"), TestSupport.put(9, "r8", title: "T8")]
+        let grown = TestSupport.bucket("u", ops + more)
+        #expect(
+            try await engine.receive(
+                .checkpointDiff(CheckpointDiff(lastOpID: 9, updatedBuckets: [grown], removedBuckets: []))) == nil)
+        #expect(try await engine.receive(.data(TestSupport.batch("u", [more[0]], after: 7))) == nil)
+        #expect(events.progress.last == DownloadProgress(downloaded: 1, total: 2))
+    }
+
+    @Test("download progress never counts more than a bucket needs, nor a bucket the checkpoint no longer has")
+    func downloadProgressClamps() {
+        let checkpoint = Checkpoint(
+            lastOpID: 9, buckets: [BucketChecksum(bucket: "a", checksum: 0, count: 5, priority: 3)])
+        let progress = DownloadProgress(checkpoint: checkpoint, stored: ["a": (2, 9), "gone": (0, 40)])
+        #expect(progress == DownloadProgress(downloaded: 3, total: 3))
+    }
+
     /// Feeds lines through a machine and executes its actions like the engine does; returns the last results.
     @discardableResult
     static func run(_ lines: [SyncLine], _ storage: SyncStorage, machine: inout SyncEngineStateMachine) throws
