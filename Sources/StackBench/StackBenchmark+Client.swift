@@ -121,7 +121,7 @@ extension StackBenchmark {
             try await db.query(
                 """
                 SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-                WHERE slot_name = \(stream.slotName)
+                WHERE slot_name = \(stream.slotName) AND database = current_database()
                 """, logger: logger)
             try await storage.deleteStream(stream.id)
         }

@@ -45,12 +45,36 @@ extension BucketStorage {
         }
     }
 
-    /// Creates a PROCESSING stream with a new slot name `<prefix><id>_<4 hex>`.
+    /// A random slot-name suffix of 8 hex digits. Slot names are unique per cluster, not per database: with 4
+    /// digits, two of the hundreds of test databases on one cluster drew the same name for their stream 1.
+    static func slotSuffix() -> String {
+        let hex = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    /// Gives a stream whose slot does not exist yet a new slot name (its name is another database's slot).
+    public func renameSlot(stream: Int, slotPrefix: String = "stack_") async throws -> String {
+        let suffix = Self.slotSuffix()
+        do {
+            let rows = try await client.queryIfOpen(
+                """
+                UPDATE \(unescaped: s).replication_streams SET slot_name = \(slotPrefix) || id || '_' || \(suffix)
+                WHERE id = \(stream) RETURNING slot_name
+                """, logger: logger)
+            for try await slot in rows.decode(String.self) { return slot }
+            throw BucketStorageError.query("rename the slot of stream \(stream)", BucketStorageError.malformedRow)
+        } catch let error as BucketStorageError {
+            throw error
+        } catch {
+            throw BucketStorageError.query("rename the slot of stream \(stream)", error)
+        }
+    }
+
+    /// Creates a PROCESSING stream with a new slot name `<prefix><id>_<8 hex>`.
     public func createStream(rulesHash: String, content: String, slotPrefix: String = "stack_") async throws
         -> ReplicationStreamRecord
     {
-        let hex = String(Int.random(in: 0..<65536), radix: 16)
-        let suffix = String(repeating: "0", count: 4 - hex.count) + hex
+        let suffix = Self.slotSuffix()
         do {
             let rows = try await client.queryIfOpen(
                 """

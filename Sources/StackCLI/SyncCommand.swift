@@ -59,7 +59,7 @@ struct SyncCommand: AsyncParsableCommand {
                     try await client.query(
                         """
                         SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-                        WHERE slot_name = \(stream.slotName)
+                        WHERE slot_name = \(stream.slotName) AND database = current_database()
                         """, logger: logger)
                     try await storage.deleteStream(stream.id)
                 }

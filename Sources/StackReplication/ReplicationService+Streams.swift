@@ -36,7 +36,8 @@ extension ReplicationService {
         var lastError: String?
         while true {
             let rows = try await storage.client.queryIfOpen(
-                "SELECT active FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger)
+                "SELECT active FROM pg_replication_slots WHERE slot_name = \(slot) AND database = current_database()",
+                logger: logger)
             var active: Bool?
             for try await value in rows.decode(Bool.self) { active = value }
             guard let active else { return }

@@ -98,11 +98,24 @@ struct StreamRunner: Sendable {
     private func runOnce(streamed: inout Bool) async throws {
         logger.debug("replication attempt", metadata: ["replication.stream": "\(streamID)"])
         let (storage, id) = (self.storage, streamID)
-        guard let record = try await abandoningAfter(Self.controlTimeout, { try await storage.stream(id: id) }) else {
+        guard var record = try await abandoningAfter(Self.controlTimeout, { try await storage.stream(id: id) }) else {
             throw ReplicationError(code: "STACK-R103", message: "Replication stream \(streamID) disappeared.")
         }
-        let slot = try await abandoningAfter(Self.controlTimeout) { [self] in try await slotStatus(record.slotName) }
+        let slotName = record.slotName
+        var slot = try await abandoningAfter(Self.controlTimeout) { [self] in try await slotStatus(slotName) }
         if case .lost = slot { throw ReplicationError.slotLost(record.slotName, "was invalidated (wal_status lost)") }
+        if case .otherDatabase = slot {
+            // Slot names are unique per cluster: another database's stack holds this one.
+            guard !record.snapshotDone else {
+                throw ReplicationError.slotLost(record.slotName, "belongs to another database of this cluster")
+            }
+            let taken = record.slotName
+            record.slotName = try await storage.renameSlot(stream: streamID)
+            slot = .missing
+            logger.notice(
+                "replication slot name taken by another database; using a new one",
+                metadata: ["replication.slot": "\(record.slotName)", "replication.taken": "\(taken)"])
+        }
         logger.debug("replication slot checked", metadata: ["replication.slot": "\(record.slotName)"])
         let connection = try await LibPQReplicationConnection.connect(url: databaseURL, logger: logger)
         var progress: [SourceTable: SnapshotProgress]?
@@ -136,12 +149,16 @@ struct StreamRunner: Sendable {
         await connection.stop()
     }
 
-    private enum SlotStatus { case missing, healthy, lost }
+    private enum SlotStatus { case missing, healthy, lost, otherDatabase }
 
     private func slotStatus(_ slot: String) async throws -> SlotStatus {
         let rows = try await storage.client.queryIfOpen(
-            "SELECT coalesce(wal_status, '') FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger)
-        for try await status in rows.decode(String.self) {
+            """
+            SELECT coalesce(wal_status, ''), database IS NOT DISTINCT FROM current_database()
+            FROM pg_replication_slots WHERE slot_name = \(slot)
+            """, logger: logger)
+        for try await (status, ours) in rows.decode((String, Bool).self) {
+            guard ours else { return .otherDatabase }
             return status == "lost" ? .lost : .healthy
         }
         return .missing

@@ -57,7 +57,7 @@ struct SeedReset {
             try await client.query(
                 """
                 SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-                WHERE slot_name::text = ANY(\(slots)) AND NOT active
+                WHERE slot_name::text = ANY(\(slots)) AND database = current_database() AND NOT active
                 """, logger: logger)
         }
         logger.info("seed reset done", metadata: ["seed.tables": "\(tables.count)", "seed.slots": "\(slots.count)"])

@@ -74,6 +74,45 @@ struct ReplicationTests {
         try await harness.stop()
     }
 
+    /// Slot names are unique per cluster, not per database: once two test databases drew the same name for their
+    /// stream 1, and the second stack found "its" slot, never created one, and retried START_REPLICATION forever.
+    @Test func aSlotNameAnotherDatabaseHoldsIsReplacedAndThatSlotLeftAlone() async throws {
+        let other = try await ReplicationHarness(prefix: "slotother")
+        let harness = try await ReplicationHarness()
+        harness.start()
+        try await harness.execute("INSERT INTO documents (id, owner_id, title) VALUES ('a', 'u1', 'A')")
+        let first = try await harness.waitForCatchUp()
+        try await harness.stop()
+        // What a collision at creation looks like: the stream has not snapshotted and its slot name is another
+        // database's slot.
+        let taken = "stack_\(first.streamID)_taken_\(UInt32.random(in: 0...UInt32.max))"
+        try await other.execute("SELECT pg_create_logical_replication_slot('\(taken)', 'pgoutput')")
+        try await harness.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database()")
+        try await harness.execute(
+            "UPDATE powersync.replication_streams SET slot_name = '\(taken)', snapshot_done = false WHERE id = \(first.streamID)"
+        )
+        harness.start()
+        let ownSlot = "SELECT count(*)::text FROM pg_replication_slots WHERE database = current_database()"
+        _ = try await eventually(timeout: .seconds(120)) {
+            try await harness.value(ownSlot)
+        } until: {
+            $0 == "1"
+        }
+        try await harness.execute("INSERT INTO documents (id, owner_id, title) VALUES ('b', 'u1', 'B')")
+        let second = try await harness.waitForCatchUp()
+        try await verify(harness, second)
+        let renamed = try #require(
+            try await harness.value(
+                "SELECT slot_name FROM powersync.replication_streams WHERE id = \(first.streamID)"))
+        #expect(renamed != taken && renamed.hasPrefix("stack_\(first.streamID)_"), "\(renamed)")
+        #expect(
+            try await other.value("SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = '\(taken)'")
+                == "1", "the other database's slot is still there")
+        try await harness.stop()
+        try await other.execute("SELECT pg_drop_replication_slot('\(taken)')")
+    }
+
     @Test func ownerChangeAndIdChangeRemoveFromTheOldBucket() async throws {
         let harness = try await ReplicationHarness()
         harness.start()
