@@ -92,6 +92,12 @@ struct ReplicationTests {
         try await harness.execute(
             "UPDATE powersync.replication_streams SET slot_name = '\(taken)', snapshot_done = false WHERE id = \(first.streamID)"
         )
+        // Before its snapshot means its tables are not copied yet either (rows already stored are replaced).
+        try await harness.execute(
+            """
+            UPDATE powersync.source_tables SET snapshot_done = false, snapshot_last_key = NULL,
+              snapshot_replicated_count = 0 WHERE group_id = \(first.streamID)
+            """)
         harness.start()
         let ownSlot = "SELECT count(*)::text FROM pg_replication_slots WHERE database = current_database()"
         _ = try await eventually(timeout: .seconds(120)) {
