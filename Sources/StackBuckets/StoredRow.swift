@@ -60,7 +60,15 @@ public struct SourceRowKey: Hashable, Sendable {
 
     /// The `source_key` text for identity values.
     public static func keyText(_ values: [SQLiteValue]) -> String {
-        JSONValue.array(values.map { $0.jsonValue ?? .null }).jsonText(preserveRealType: true)
+        // A text `id`, the common key, written directly (the same escaping as the general path below).
+        if values.count == 1, case .text(let text) = values[0] {
+            var writer = JSONTextWriter(capacity: text.utf8.count + 8)
+            writer.raw("[")
+            writer.quoted(text)
+            writer.raw("]")
+            return writer.text
+        }
+        return JSONValue.array(values.map { $0.jsonValue ?? .null }).jsonText(preserveRealType: true)
     }
 }
 

@@ -84,11 +84,43 @@ extension Checksum {
     public static func put(objectType: String, objectID: String, data: String) -> Checksum {
         // Hashed piece by piece: every replicated row passes through here, and its data can be large.
         var hasher = SHA256()
-        update(&hasher, "put.")
-        update(&hasher, objectType)
-        update(&hasher, ".")
-        update(&hasher, objectID)
-        update(&hasher, ".")
+        var objectType = objectType
+        var objectID = objectID
+        // `put.<type>.<id>.` is gathered on the stack first: each `update` call costs more than the copy.
+        objectType.withUTF8 { type in
+            objectID.withUTF8 { id in
+                let count = 6 + type.count + id.count
+                guard count <= 512 else {
+                    update(&hasher, "put.")
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(type))
+                    update(&hasher, ".")
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(id))
+                    update(&hasher, ".")
+                    return
+                }
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { head in
+                    var at = 0
+                    func copy(_ bytes: UnsafeBufferPointer<UInt8>) {
+                        for byte in bytes {
+                            head[at] = byte
+                            at += 1
+                        }
+                    }
+                    for byte in "put.".utf8 {
+                        head[at] = byte
+                        at += 1
+                    }
+                    copy(type)
+                    head[at] = UInt8(ascii: ".")
+                    at += 1
+                    copy(id)
+                    head[at] = UInt8(ascii: ".")
+                    at += 1
+                    hasher.update(
+                        bufferPointer: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: head[..<at])))
+                }
+            }
+        }
         update(&hasher, data)
         return prefix(of: hasher.finalize())
     }

@@ -5,42 +5,50 @@ import PostgresNIO
 /// Rows in the text format of `COPY … FROM STDIN`, appended into one buffer: tab between fields, newline after
 /// each row, `\N` for NULL, and backslash, tab, newline and carriage return escaped inside values.
 public struct CopyTextRows: Sendable {
-    /// The encoded rows.
-    public private(set) var buffer: ByteBuffer
+    // A plain byte array: appending to it is a bounds check and a copy, where a NIO `ByteBuffer` write also checks
+    // its storage for uniqueness and capacity through several calls (a third of the encoding time of a snapshot).
+    private var bytes: [UInt8]
     /// Complete rows appended.
     public private(set) var count = 0
     private var fieldsInRow = 0
 
     /// Creates an empty set of rows with room for about `capacity` bytes.
     public init(capacity: Int = 64 * 1024) {
-        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The encoded rows.
+    public var buffer: ByteBuffer {
+        ByteBuffer(bytes: bytes)
     }
 
     /// Appends a text field.
     public mutating func append(_ text: String) {
         separate()
         var text = text
-        text.withUTF8 { bytes in
-            if !Self.needsEscaping(bytes) {
-                buffer.writeBytes(UnsafeRawBufferPointer(bytes))
-                return
-            }
+        text.withUTF8 { field in
             var start = 0
-            for index in bytes.indices {
+            var index = Self.nextSpecial(in: field, from: 0)
+            while index < field.count {
                 let escaped: UInt8
-                switch bytes[index] {
+                switch field[index] {
                 case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
                 case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
                 case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
                 case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
-                default: continue
+                default:
+                    // Other control bytes go in as they are.
+                    index = Self.nextSpecial(in: field, from: index + 1)
+                    continue
                 }
-                buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index])))
-                buffer.writeInteger(UInt8(ascii: "\\"))
-                buffer.writeInteger(escaped)
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: field[start..<index]))
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(escaped)
                 start = index + 1
+                index = Self.nextSpecial(in: field, from: start)
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start...])))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: field[start...]))
         }
     }
 
@@ -52,7 +60,18 @@ public struct CopyTextRows: Sendable {
     /// Appends an integer field.
     public mutating func append(_ value: Int64) {
         separate()
-        buffer.writeString(String(value))
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // At most 20 digits, written backwards into a fixed buffer.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var index = 20
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index...]))
+        }
     }
 
     /// Appends an integer field.
@@ -63,40 +82,42 @@ public struct CopyTextRows: Sendable {
     /// Appends a NULL field.
     public mutating func appendNull() {
         separate()
-        buffer.writeStaticString("\\N")
+        bytes.append(UInt8(ascii: "\\"))
+        bytes.append(UInt8(ascii: "N"))
     }
 
     /// Ends the current row.
     public mutating func endRow() {
-        buffer.writeInteger(UInt8(ascii: "\n"))
+        bytes.append(UInt8(ascii: "\n"))
         fieldsInRow = 0
         count += 1
     }
 
-    // Eight bytes at a time: a byte below 0x20 (tab, newline, return) or a backslash (SWAR "has less than" and
-    // "has zero" tests, exact as yes/no answers). Nearly every value has none and is copied as it is.
-    private static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return false }
+    // The index of the next byte at or after `start` below 0x20 (tab, newline and return among them) or a
+    // backslash, else the count. Eight bytes at a time (SWAR "has less than" and "has zero" tests, exact as yes/no
+    // for a word; the byte is then found one by one): nearly every value has none and is copied as it is.
+    private static func nextSpecial(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = bytes.baseAddress else { return bytes.count }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        var index = 0
+        var index = start
         while index + 8 <= bytes.count {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
             let control = (word &- ones &* 0x20) & ~word & highs
             let flipped = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
             let backslash = (flipped &- ones) & ~flipped & highs
-            if control | backslash != 0 { return true }
+            if control | backslash != 0 { break }
             index += 8
         }
         while index < bytes.count {
-            if bytes[index] < 0x20 || bytes[index] == UInt8(ascii: "\\") { return true }
+            if bytes[index] < 0x20 || bytes[index] == UInt8(ascii: "\\") { return index }
             index += 1
         }
-        return false
+        return bytes.count
     }
 
     private mutating func separate() {
-        if fieldsInRow > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+        if fieldsInRow > 0 { bytes.append(UInt8(ascii: "\t")) }
         fieldsInRow += 1
     }
 }

@@ -18,6 +18,9 @@ struct DataQuery: Sendable {
     /// Column names read from the row (for schema validation), with their positions.
     var referencedColumns: [(name: String, position: SQLPosition)]
     var tablePosition: SQLPosition
+    /// True when the outputs are named expressions with distinct names (no `*`): each row's output is then built
+    /// column by column with no name lookups.
+    var distinctExpressions = false
 
     /// The object type for rows of `table`: alias, else the query's table (or the concrete table for wildcards).
     func objectType(for table: String) -> String {
@@ -92,11 +95,17 @@ struct DataQuery: Sendable {
         context.absorb(compiler.problems)
         var referenced: [(String, SQLPosition)] = []
         collectColumns(statement, table: tableName, into: &referenced)
-        return DataQuery(
+        var query = DataQuery(
             sql: context.source.sql, sourceTable: TableReference(schema: schema ?? "public", name: name),
             alias: alias, outputs: outputs, filter: filter, bucketParameters: bucketParameters,
             bucketParameterKeys: expected,
             referencedColumns: referenced, tablePosition: from.position)
+        var names: Set<String> = []
+        query.distinctExpressions = outputs.allSatisfy { output in
+            if case .expression(let name, _) = output { return names.insert(name).inserted }
+            return false
+        }
+        return query
     }
 
     /// Evaluates the query on a row of `table`, returning (serialised parameters, output data) pairs.
@@ -121,6 +130,15 @@ struct DataQuery: Sendable {
             !row.columns.contains(where: { $0.name.hasPrefix("_") || !$0.value.isJSONCompatible })
         {
             return row
+        }
+        if distinctExpressions {
+            var columns: [SQLiteColumn] = []
+            columns.reserveCapacity(outputs.count)
+            for case .expression(let name, let clause) in outputs {
+                let value = try clause.evaluate(values)
+                if value.isJSONCompatible { columns.append(SQLiteColumn(name: name, value: value)) }
+            }
+            return SQLiteRow(uniqueColumns: columns)
         }
         var data = SQLiteRow()
         for output in outputs {

@@ -37,6 +37,11 @@ public struct SQLiteRow: Sendable, Hashable, ExpressibleByDictionaryLiteral {
         for column in columns { self[column.name] = column.value }
     }
 
+    /// Creates a row from columns whose names the caller knows to be unique.
+    init(uniqueColumns: [SQLiteColumn]) {
+        self.columns = uniqueColumns
+    }
+
     /// Creates a row from a dictionary; columns are sorted by name for a deterministic order.
     public init(_ dictionary: [String: SQLiteValue]) {
         self.init(dictionary.keys.sorted().map { SQLiteColumn(name: $0, value: dictionary[$0]!) })

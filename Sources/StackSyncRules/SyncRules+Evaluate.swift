@@ -6,22 +6,25 @@ extension SyncRules {
         streamID: String? = nil) -> RowEvaluationResult
     {
         var result = RowEvaluationResult()
-        for definition in definitions {
-            for (index, query) in definition.dataQueries.enumerated()
-            where query.sourceTable.matches(schema: schema, table: table) {
+        // Indices rather than `for definition in definitions`: every replicated row passes through here, and a
+        // loop variable copies each definition and query (a retain and release of each of their fields).
+        for d in definitions.indices {
+            for index in definitions[d].dataQueries.indices
+            where definitions[d].dataQueries[index].sourceTable.matches(schema: schema, table: table) {
                 do {
-                    for output in try query.evaluate(table: table, row: row) {
+                    for output in try definitions[d].dataQueries[index].evaluate(table: table, row: row) {
                         let id = output.data["id"]
                         let objectID: String
                         if case .text(let text)? = id { objectID = text } else { objectID = id?.textValue ?? "" }
                         result.rows.append(EvaluatedRow(
-                            bucket: BucketNames.name(definition: definition.name, parameters: output.parameters,
+                            bucket: BucketNames.name(definition: definitions[d].name, parameters: output.parameters,
                                 streamID: streamID),
-                            definition: definition.name, objectType: query.objectType(for: table),
+                            definition: definitions[d].name,
+                            objectType: definitions[d].dataQueries[index].objectType(for: table),
                             objectID: objectID, data: output.data))
                     }
                 } catch {
-                    result.errors.append(RowEvaluationError(definition: definition.name, queryIndex: index,
+                    result.errors.append(RowEvaluationError(definition: definitions[d].name, queryIndex: index,
                         message: error.message))
                 }
             }

@@ -41,6 +41,19 @@ struct CopyTextRowsTests {
         }
     }
 
+    @Test("integers are written as their decimal text, the extremes and zero included")
+    func integerText() {
+        var rows = CopyTextRows(capacity: 4)
+        for value: Int64 in [0, 7, -7, 10, -10, 1_234_567_890, .max, .min] { rows.append(value) }
+        rows.append(Int(-42))
+        rows.appendNull()
+        rows.endRow()
+        let text = String(buffer: rows.buffer)
+        #expect(
+            text
+                == "0\t7\t-7\t10\t-10\t1234567890\t9223372036854775807\t-9223372036854775808\t-42\t\\N\n")
+    }
+
     @Test("a malformed row fails the COPY and its transaction writes nothing")
     func malformedRowWritesNothing() async throws {
         let database = try await TestPostgres.shared().makeDatabase(prefix: "copy")

@@ -187,4 +187,18 @@ import Testing
                 put("big2", owner: "u1", oldKey: withCopy.key), put("big", owner: "u2", unchanged: ["body"]),
             ]) == [withCopy])
     }
+
+    @Test("a text key is written exactly as the general JSON path writes it (stored keys must keep matching)")
+    func textKeyText() {
+        let texts = [
+            "d1", "", "quote\"inside", "back\\slash", "tab\tnew\nline\r", "\u{01}\u{1F}", "ü 🙂 中", "/slash",
+            "\u{7F}", String(repeating: "x", count: 5000),
+        ]
+        for text in texts {
+            let general = JSONValue.array([SQLiteValue.text(text).jsonValue ?? .null]).jsonText(preserveRealType: true)
+            #expect(SourceRowKey.keyText([.text(text)]) == general)
+        }
+        #expect(SourceRowKey.keyText([.text("a"), .integer(2)]) == #"["a",2]"#)
+        #expect(SourceRowKey.keyText([.integer(-3)]) == "[-3]")
+    }
 }

@@ -42,6 +42,21 @@ import Testing
         #expect(expected == texts.map(OpChecksum.hash))
     }
 
+    @Test func putHashesTheWholeTextForShortAndLongIdentifiers() {
+        // The type and id are gathered into one piece up to 512 bytes and hashed piecewise beyond: both must hash
+        // exactly `put.<type>.<id>.<data>`.
+        for (type, id) in [
+            ("t", ""), ("documents", "d1"), ("ü", "🙂"), ("t", String(repeating: "i", count: 505)),
+            ("t", String(repeating: "i", count: 506)),
+            (String(repeating: "T", count: 300), String(repeating: "é", count: 200)),
+        ] {
+            let data = #"{"id":"x","v":1}"#
+            #expect(
+                OpChecksum.put(objectType: type, objectID: id, data: data)
+                    == OpChecksum.hash("put.\(type).\(id).\(data)"))
+        }
+    }
+
     @Test func bucketChecksumWrapsAt32Bits() {
         #expect(OpChecksum.add(0xFFFF_FFFF, 2) == 1)
         #expect(OpChecksum.reduce(4_294_967_296 + 5) == 5)

@@ -67,4 +67,24 @@ struct JSONStringTests {
         }
         return output + "\""
     }
+
+    @Test("the byte writer escapes exactly as JSONString, wherever in a word the byte to escape falls")
+    func writerMatchesStringEscaping() {
+        var texts: [String] = ["", "a", "ü🙂 中 \u{7F}", String(repeating: "plain text ", count: 30)]
+        for special in ["\"", "\\", "\n", "\t", "\u{00}", "\u{1F}", "\u{08}"] {
+            for offset in 0..<20 {
+                let before = String(repeating: "x", count: offset)
+                texts.append(before + special)
+                texts.append(before + special + "tail after the escape, longer than a word")
+                texts.append("é" + before + special + special + before)
+            }
+        }
+        for text in texts {
+            var writer = JSONTextWriter()
+            writer.raw("[")
+            writer.quoted(text)
+            writer.raw("]")
+            #expect(writer.text == "[" + JSONString.quoted(text) + "]", "\(Array(text.utf8))")
+        }
+    }
 }
