@@ -22,6 +22,7 @@ public struct BatchPlanner: Sendable {
     public private(set) var errors: [RowEvaluationError] = []
     /// Rows whose unchanged TOAST columns had no stored copy to fill from.
     public private(set) var incompleteRows: [SourceRowKey] = []
+    private var bucketNames = BucketNameMemo()
 
     /// Creates a planner.
     public init(rules: SyncRules, streamID: Int) {
@@ -141,7 +142,7 @@ public struct BatchPlanner: Sendable {
             }
         }
         let evaluation = rules.evaluateRowWithErrors(
-            schema: table.schema, table: table.name, row: complete, streamID: String(streamID))
+            schema: table.schema, table: table.name, row: complete, streamID: streamID.description, names: &bucketNames)
         errors += evaluation.errors
         var memberships: [BucketMembership] = []
         var completeText: String?

@@ -39,6 +39,42 @@ public enum BucketNames {
     }
 }
 
+/// The last bucket name built for each definition, reused while the parameters stay the same: rows of one bucket
+/// then share one name string instead of building it again for each row.
+public struct BucketNameMemo: Sendable {
+    private var entries: [String: (parameters: [SQLiteValue], streamID: String?, name: String)] = [:]
+
+    /// Creates an empty memo.
+    public init() {}
+
+    /// `BucketNames.name(definition:parameters:streamID:)`, from the memo when the last name of `definition` had
+    /// the same parameters (compared byte for byte: Swift's `==` on strings equates canonically equivalent texts,
+    /// whose names differ).
+    public mutating func name(definition: String, parameters: [SQLiteValue], streamID: String?) -> String {
+        if let entry = entries[definition], entry.streamID == streamID,
+            Self.same(entry.parameters, parameters)
+        {
+            return entry.name
+        }
+        let name = BucketNames.name(definition: definition, parameters: parameters, streamID: streamID)
+        entries[definition] = (parameters, streamID, name)
+        return name
+    }
+
+    private static func same(_ lhs: [SQLiteValue], _ rhs: [SQLiteValue]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for (left, right) in zip(lhs, rhs) {
+            switch (left, right) {
+            case (.null, .null): continue
+            case (.integer(let a), .integer(let b)) where a == b: continue
+            case (.text(let a), .text(let b)) where a.utf8.elementsEqual(b.utf8): continue
+            default: return false  // reals and blobs are named anew
+            }
+        }
+        return true
+    }
+}
+
 /// A bucket a request may sync, with its priority and the definition that produced it.
 public struct BucketDescription: Sendable, Hashable {
     /// The full bucket name, e.g. `1#user_lists["abc"]`.

@@ -1,26 +1,50 @@
 /// A compiled legacy data query: `SELECT … FROM table WHERE <filter on row and bucket.*>`.
-struct DataQuery: Sendable {
+///
+/// A class: it is immutable once compiled, and every replicated row is evaluated against it, where a struct of this
+/// many fields cost a retain and a release of each field per row.
+final class DataQuery: Sendable {
     /// One output column: all source columns (`*`) or a named expression.
     enum Output: Sendable {
         case star
         case expression(name: String, clause: RowValueClause)
     }
 
-    var sql: String
-    var sourceTable: TableReference
+    let sql: String
+    let sourceTable: TableReference
     /// The alias, if the query gave one.
-    var alias: String?
-    var outputs: [Output]
-    var filter: ParameterMatchClause
-    var bucketParameters: [String]
+    let alias: String?
+    let outputs: [Output]
+    let filter: ParameterMatchClause
+    let bucketParameters: [String]
     /// `bucket.<name>` for each bucket parameter, the keys of a filter match.
-    var bucketParameterKeys: [String]
+    let bucketParameterKeys: [String]
     /// Column names read from the row (for schema validation), with their positions.
-    var referencedColumns: [(name: String, position: SQLPosition)]
-    var tablePosition: SQLPosition
+    let referencedColumns: [(name: String, position: SQLPosition)]
+    let tablePosition: SQLPosition
     /// True when the outputs are named expressions with distinct names (no `*`): each row's output is then built
     /// column by column with no name lookups.
-    var distinctExpressions = false
+    let distinctExpressions: Bool
+
+    init(
+        sql: String, sourceTable: TableReference, alias: String?, outputs: [Output], filter: ParameterMatchClause,
+        bucketParameters: [String], bucketParameterKeys: [String],
+        referencedColumns: [(name: String, position: SQLPosition)], tablePosition: SQLPosition
+    ) {
+        self.sql = sql
+        self.sourceTable = sourceTable
+        self.alias = alias
+        self.outputs = outputs
+        self.filter = filter
+        self.bucketParameters = bucketParameters
+        self.bucketParameterKeys = bucketParameterKeys
+        self.referencedColumns = referencedColumns
+        self.tablePosition = tablePosition
+        var names: Set<String> = []
+        distinctExpressions = outputs.allSatisfy { output in
+            if case .expression(let name, _) = output { return names.insert(name).inserted }
+            return false
+        }
+    }
 
     /// The object type for rows of `table`: alias, else the query's table (or the concrete table for wildcards).
     func objectType(for table: String) -> String {
@@ -95,17 +119,11 @@ struct DataQuery: Sendable {
         context.absorb(compiler.problems)
         var referenced: [(String, SQLPosition)] = []
         collectColumns(statement, table: tableName, into: &referenced)
-        var query = DataQuery(
+        return DataQuery(
             sql: context.source.sql, sourceTable: TableReference(schema: schema ?? "public", name: name),
             alias: alias, outputs: outputs, filter: filter, bucketParameters: bucketParameters,
             bucketParameterKeys: expected,
             referencedColumns: referenced, tablePosition: from.position)
-        var names: Set<String> = []
-        query.distinctExpressions = outputs.allSatisfy { output in
-            if case .expression(let name, _) = output { return names.insert(name).inserted }
-            return false
-        }
-        return query
     }
 
     /// Evaluates the query on a row of `table`, returning (serialised parameters, output data) pairs.

@@ -78,7 +78,16 @@ public struct SQLiteRow: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     /// JSON object text as PowerSync stores row data: blobs dropped, integral reals written as `1.0`.
     // Written directly rather than through `JSONValue`: every replicated row is serialised at least once.
     public var jsonText: String {
-        var writer = JSONTextWriter(capacity: 64 + columns.count * 24)
+        var size = 2
+        for column in columns {
+            size += column.name.utf8.count + 6
+            switch column.value {
+            case .text(let value): size += value.utf8.count
+            case .null, .integer, .real: size += 24
+            case .blob: break
+            }
+        }
+        var writer = JSONTextWriter(capacity: size)
         writer.raw("{")
         var first = true
         for column in columns {

@@ -5,26 +5,32 @@ extension SyncRules {
     public func evaluateRowWithErrors(schema: String = "public", table: String, row: SQLiteRow,
         streamID: String? = nil) -> RowEvaluationResult
     {
+        var names = BucketNameMemo()
+        return evaluateRowWithErrors(schema: schema, table: table, row: row, streamID: streamID, names: &names)
+    }
+
+    /// Like `evaluateRowWithErrors(schema:table:row:streamID:)`, reusing the bucket names `names` remembers from
+    /// earlier rows (a replication batch evaluates thousands of rows, most of them into the buckets of the last).
+    public func evaluateRowWithErrors(schema: String = "public", table: String, row: SQLiteRow,
+        streamID: String? = nil, names: inout BucketNameMemo) -> RowEvaluationResult
+    {
         var result = RowEvaluationResult()
-        // Indices rather than `for definition in definitions`: every replicated row passes through here, and a
-        // loop variable copies each definition and query (a retain and release of each of their fields).
-        for d in definitions.indices {
-            for index in definitions[d].dataQueries.indices
-            where definitions[d].dataQueries[index].sourceTable.matches(schema: schema, table: table) {
+        for definition in definitions {
+            for (index, query) in definition.dataQueries.enumerated()
+            where query.sourceTable.matches(schema: schema, table: table) {
                 do {
-                    for output in try definitions[d].dataQueries[index].evaluate(table: table, row: row) {
+                    for output in try query.evaluate(table: table, row: row) {
                         let id = output.data["id"]
                         let objectID: String
                         if case .text(let text)? = id { objectID = text } else { objectID = id?.textValue ?? "" }
                         result.rows.append(EvaluatedRow(
-                            bucket: BucketNames.name(definition: definitions[d].name, parameters: output.parameters,
+                            bucket: names.name(definition: definition.name, parameters: output.parameters,
                                 streamID: streamID),
-                            definition: definitions[d].name,
-                            objectType: definitions[d].dataQueries[index].objectType(for: table),
+                            definition: definition.name, objectType: query.objectType(for: table),
                             objectID: objectID, data: output.data))
                     }
                 } catch {
-                    result.errors.append(RowEvaluationError(definition: definitions[d].name, queryIndex: index,
+                    result.errors.append(RowEvaluationError(definition: definition.name, queryIndex: index,
                         message: error.message))
                 }
             }

@@ -93,4 +93,25 @@ struct BucketNameTests {
     func invalidJSON(_ input: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(input) }
     }
+
+    @Test("the name memo gives what BucketNames builds, for repeated and changing parameters alike")
+    func memoMatchesBuilder() {
+        var memo = BucketNameMemo()
+        let cases: [(String, [SQLiteValue], String?)] = [
+            ("by_user", [.text("u1")], "1"), ("by_user", [.text("u1")], "1"), ("by_user", [.text("u2")], "1"),
+            ("by_user", [.text("u2")], "2"), ("by_user", [.text("u2")], nil), ("other", [.text("u2")], nil),
+            ("by_user", [.text("u2")], nil), ("pair", [.integer(3), .null], "1"), ("pair", [.integer(3), .null], "1"),
+            ("pair", [.real(3.5), .null], "1"), ("pair", [.real(3.5), .null], "1"),
+            ("pair", [.integer(4), .null], "1"),
+            ("pair", [.integer(4)], "1"), ("pair", [], "1"),
+            // Canonically equivalent texts are equal to Swift's `==`, but their names differ byte for byte.
+            ("by_user", [.text("caf\u{E9}")], "1"), ("by_user", [.text("cafe\u{301}")], "1"),
+            ("by_user", [.text("caf\u{E9}")], "1"),
+        ]
+        for (definition, parameters, stream) in cases {
+            let remembered = memo.name(definition: definition, parameters: parameters, streamID: stream)
+            let built = BucketNames.name(definition: definition, parameters: parameters, streamID: stream)
+            #expect(Array(remembered.utf8) == Array(built.utf8), "\(definition) \(parameters) \(stream ?? "-")")
+        }
+    }
 }
