@@ -12,6 +12,9 @@ public struct BatchPlanner: Sendable {
     public private(set) var rows: [SourceRowKey: StoredRow?] = [:]
     /// Keys whose state changed in this batch.
     public private(set) var changed: Set<SourceRowKey> = []
+    /// `changed` in the order the keys first changed: rows are written in that order, so a snapshot chunk (read in
+    /// key order) appends to the `current_data` index at its right edge instead of all over it.
+    private var changedInOrder: [SourceRowKey] = []
     /// Keys that had a stored row when loaded (their `current_data` row is replaced on write, the others inserted).
     public private(set) var stored: Set<SourceRowKey> = []
     /// Ops in the order they are appended.
@@ -34,6 +37,7 @@ public struct BatchPlanner: Sendable {
     public mutating func reserveCapacity(_ count: Int) {
         rows.reserveCapacity(rows.count + count)
         changed.reserveCapacity(changed.count + count)
+        changedInOrder.reserveCapacity(changedInOrder.count + count)
     }
 
     /// What the changes applied so far write, for a planner whose batch ends here.
@@ -41,7 +45,7 @@ public struct BatchPlanner: Sendable {
         var replaced: [SourceRowKey] = []
         var saved: [(key: SourceRowKey, row: StoredRow)] = []
         saved.reserveCapacity(changed.count)
-        for key in changed {
+        for key in changedInOrder {
             if stored.contains(key) { replaced.append(key) }
             if let row = rows[key] ?? nil { saved.append((key, row)) }
         }
@@ -57,6 +61,7 @@ public struct BatchPlanner: Sendable {
         ops.removeAll(keepingCapacity: true)
         parameters.removeAll(keepingCapacity: true)
         changed.removeAll(keepingCapacity: true)
+        changedInOrder.removeAll(keepingCapacity: true)
         return planned
     }
 
@@ -181,7 +186,11 @@ public struct BatchPlanner: Sendable {
         }
         let copy = StoredRow.needsCopy(complete) ? complete : nil
         rows[source] = .some(StoredRow(buckets: memberships, lookups: lookups, data: copy, dataText: completeText))
-        changed.insert(source)
+        markChanged(source)
+    }
+
+    private mutating func markChanged(_ key: SourceRowKey) {
+        if changed.insert(key).inserted { changedInOrder.append(key) }
     }
 
     private mutating func remove(_ source: SourceRowKey) {
@@ -197,7 +206,7 @@ public struct BatchPlanner: Sendable {
             parameters.append(PlannedParameter(source: source, lookup: lookup, parameters: "[]"))
         }
         rows[source] = .some(nil)
-        changed.insert(source)
+        markChanged(source)
     }
 
     private static func object(_ row: SQLiteRow) -> JSONValue {

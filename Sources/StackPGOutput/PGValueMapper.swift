@@ -3,6 +3,8 @@ public enum PGValueMapper {
     /// Maps one value; `nil` means "omit this column" (bytea is not synced). A nil `text` is SQL NULL.
     public static func map(typeOID: UInt32, text: String?) -> PGJSONValue? {
         guard let text else { return .null }
+        // Text, the most common column type, is taken as it is without the array-type lookup.
+        if typeOID == PGTypeOID.text { return .text(text) }
         if let element = PGTypeOID.arrayElement[typeOID] {
             guard let array = try? PGArrayParser.parse(text) else { return .text(text) }
             return .text(jsonArray(array, elementOID: element))

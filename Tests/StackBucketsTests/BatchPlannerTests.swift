@@ -201,4 +201,20 @@ import Testing
         #expect(SourceRowKey.keyText([.text("a"), .integer(2)]) == #"["a",2]"#)
         #expect(SourceRowKey.keyText([.integer(-3)]) == "[-3]")
     }
+
+    @Test("rows are written in the order their keys first changed, also after takeWrites")
+    func savedRowsKeepChangeOrder() {
+        let ids = ["d5", "d1", "d9", "d3", "d7", "d2", "d8"]
+        var planner = planned(ids.map { put($0, owner: "u1") } + [put("d1", owner: "u2"), put("d5", owner: "u1")])
+        let keys = { (ids: [String]) in
+            ids.map { SourceRowKey(table: "public.documents", key: SourceRowKey.keyText([.text($0)])) }
+        }
+        #expect(planner.writes().saved.map(\.key) == keys(ids))
+        _ = planner.takeWrites()
+        for id in ["d4", "d9", "d0"] {
+            planner.load(planner.needsLoad(put(id, owner: "u1")), found: [:])
+            planner.apply(put(id, owner: "u1"))
+        }
+        #expect(planner.writes().saved.map(\.key) == keys(["d4", "d9", "d0"]))
+    }
 }
