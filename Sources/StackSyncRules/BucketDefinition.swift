@@ -1,11 +1,25 @@
 /// A compiled legacy bucket definition: its parameter queries decide which buckets a user gets, its data
 /// queries decide which rows go into which bucket.
-struct BucketDefinition: Sendable {
-    var name: String
-    var bucketParameters: [String]
-    var parameterQueries: [ParameterQuery]
-    var dataQueries: [DataQuery]
-    var source: BucketDefinitionSource
+///
+/// A class, immutable once compiled: every replicated row is evaluated against each definition, where a struct cost
+/// a retain and a release of each of its fields per row.
+final class BucketDefinition: Sendable {
+    let name: String
+    let bucketParameters: [String]
+    let parameterQueries: [ParameterQuery]
+    let dataQueries: [DataQuery]
+    let source: BucketDefinitionSource
+
+    init(
+        name: String, bucketParameters: [String], parameterQueries: [ParameterQuery], dataQueries: [DataQuery],
+        source: BucketDefinitionSource
+    ) {
+        self.name = name
+        self.bucketParameters = bucketParameters
+        self.parameterQueries = parameterQueries
+        self.dataQueries = dataQueries
+        self.source = source
+    }
 
     /// Compiles one definition, appending every problem to `issues`.
     static func compile(_ source: BucketDefinitionSource, issues: inout [SyncRulesIssue]) -> BucketDefinition {
