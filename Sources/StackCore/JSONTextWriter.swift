@@ -27,40 +27,15 @@ public struct JSONTextWriter: Sendable {
         var text = text
         text.withUTF8 { utf8 in
             var start = 0
-            var index = Self.nextEscape(in: utf8, from: 0)
+            var index = ByteScan.firstControl(orEither: UInt8(ascii: "\""), UInt8(ascii: "\\"), in: utf8, from: 0)
             while index < utf8.count {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
                 bytes.append(contentsOf: JSONString.escape(utf8[index]).utf8)
                 start = index + 1
-                index = Self.nextEscape(in: utf8, from: start)
+                index = ByteScan.firstControl(orEither: UInt8(ascii: "\""), UInt8(ascii: "\\"), in: utf8, from: start)
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
         bytes.append(UInt8(ascii: "\""))
-    }
-
-    /// The index of the first byte at or after `start` that JSON escapes (below 0x20, `"` or `\\`), else the count.
-    // Eight bytes at a time (SWAR "has zero"/"has less than" tests, exact as yes/no for a word; the byte is then
-    // found one by one): row data is escaped on every replicated row and nearly never needs it.
-    static func nextEscape(in utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        guard let base = utf8.baseAddress else { return utf8.count }
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        var index = start
-        while index + 8 <= utf8.count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            let control = (word &- ones &* 0x20) & ~word & highs
-            let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-            let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-            let special = control | ((quote &- ones) & ~quote & highs) | ((backslash &- ones) & ~backslash & highs)
-            if special != 0 { break }
-            index += 8
-        }
-        while index < utf8.count {
-            let byte = utf8[index]
-            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
-            index += 1
-        }
-        return utf8.count
     }
 }

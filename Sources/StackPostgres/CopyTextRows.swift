@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import PostgresNIO
+import StackCore
 
 /// Rows in the text format of `COPY … FROM STDIN`, appended into one buffer: tab between fields, newline after
 /// each row, `\N` for NULL, and backslash, tab, newline and carriage return escaped inside values.
@@ -93,27 +94,9 @@ public struct CopyTextRows: Sendable {
         count += 1
     }
 
-    // The index of the next byte at or after `start` below 0x20 (tab, newline and return among them) or a
-    // backslash, else the count. Eight bytes at a time (SWAR "has less than" and "has zero" tests, exact as yes/no
-    // for a word; the byte is then found one by one): nearly every value has none and is copied as it is.
+    // The next byte at or after `start` below 0x20 (tab, newline and return among them) or a backslash.
     private static func nextSpecial(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        guard let base = bytes.baseAddress else { return bytes.count }
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        var index = start
-        while index + 8 <= bytes.count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            let control = (word &- ones &* 0x20) & ~word & highs
-            let flipped = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-            let backslash = (flipped &- ones) & ~flipped & highs
-            if control | backslash != 0 { break }
-            index += 8
-        }
-        while index < bytes.count {
-            if bytes[index] < 0x20 || bytes[index] == UInt8(ascii: "\\") { return index }
-            index += 1
-        }
-        return bytes.count
+        ByteScan.firstControl(orEither: UInt8(ascii: "\\"), UInt8(ascii: "\\"), in: bytes, from: start)
     }
 
     private mutating func separate() {
