@@ -30,8 +30,9 @@ public enum HTTPTestClient {
 
     /// How long one request may take. Generous on purpose: every test stack of the process shares one two-thread
     /// pool for scrypt and key generation, and with the whole suite running in parallel on two cores a sign-up can
-    /// wait in that queue for tens of seconds (a lone stack answers in well under a second).
-    public static let timeout: Duration = .seconds(120)
+    /// wait in that queue for tens of seconds (a lone stack answers in well under a second). A CI run on a slow host
+    /// had a 10,000-op upload still waiting at 120 s; a hung request still fails, after 240 s.
+    public static let timeout: Duration = .seconds(240)
 
     /// Sends one request and collects the whole response (up to 16 MiB).
     public static func send(

@@ -19,10 +19,15 @@ struct ClientCLITests {
 
     /// `runStack` off the cooperative thread pool: waiting for the child blocks a thread, and the in-process stack
     /// serving the child's requests needs the pool's threads.
+    ///
+    /// The kill guard is longer than the client's own request timeout (`HTTPTestClient.timeout`, passed to it as
+    /// `STACK_CLIENT_REQUEST_TIMEOUT`): a sign-up can wait in the shared scrypt pool for tens of seconds while the
+    /// whole suite runs, and a 60 s guard killed such a client silently (exit 124) before its request could finish.
     static func run(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
-        try await withCheckedThrowingContinuation { continuation in
+        let guardSeconds = TimeInterval(HTTPTestClient.timeout.components.seconds) + 60
+        return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try runStackBlocking(arguments, timeout: 60) })
+                continuation.resume(with: Result { try runStackBlocking(arguments, timeout: guardSeconds) })
             }
         }
     }
