@@ -86,19 +86,11 @@ extension Checksum {
         var hasher = SHA256()
         var objectType = objectType
         var objectID = objectID
-        // `put.<type>.<id>.` is gathered on the stack first: each `update` call costs more than the copy.
+        // `put.<type>.<id>.` is gathered into one buffer first (on the stack unless it is large): each `update` call
+        // costs more than the copy.
         objectType.withUTF8 { type in
             objectID.withUTF8 { id in
-                let count = 6 + type.count + id.count
-                guard count <= 512 else {
-                    update(&hasher, "put.")
-                    hasher.update(bufferPointer: UnsafeRawBufferPointer(type))
-                    update(&hasher, ".")
-                    hasher.update(bufferPointer: UnsafeRawBufferPointer(id))
-                    update(&hasher, ".")
-                    return
-                }
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { head in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 + type.count + id.count) { head in
                     var at = 0
                     func copy(_ bytes: UnsafeBufferPointer<UInt8>) {
                         for byte in bytes {
@@ -106,16 +98,11 @@ extension Checksum {
                             at += 1
                         }
                     }
-                    for byte in "put.".utf8 {
-                        head[at] = byte
-                        at += 1
-                    }
+                    ("put." as StaticString).withUTF8Buffer(copy)
                     copy(type)
-                    head[at] = UInt8(ascii: ".")
-                    at += 1
+                    ("." as StaticString).withUTF8Buffer(copy)
                     copy(id)
-                    head[at] = UInt8(ascii: ".")
-                    at += 1
+                    ("." as StaticString).withUTF8Buffer(copy)
                     hasher.update(
                         bufferPointer: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: head[..<at])))
                 }

@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func putHashesTheWholeTextForShortAndLongIdentifiers() {
-        // The type and id are gathered into one piece up to 512 bytes and hashed piecewise beyond: both must hash
+        // The type and id are gathered into one buffer (on the heap past the stack limit): short and long must hash
         // exactly `put.<type>.<id>.<data>`.
         for (type, id) in [
             ("t", ""), ("documents", "d1"), ("ü", "🙂"), ("t", String(repeating: "i", count: 505)),
