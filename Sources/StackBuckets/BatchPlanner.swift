@@ -8,15 +8,20 @@ public struct BatchPlanner: Sendable {
     public let rules: SyncRules
     /// The replication stream id, the versioned bucket prefix.
     public let streamID: Int
-    /// Stored state of each loaded key (nil: no such row); updated as changes apply.
-    public private(set) var rows: [SourceRowKey: StoredRow?] = [:]
-    /// Keys whose state changed in this batch.
-    public private(set) var changed: Set<SourceRowKey> = []
-    /// `changed` in the order the keys first changed: rows are written in that order, so a snapshot chunk (read in
+    /// What the planner knows of one key: one hash lookup finds its state and whether it changed.
+    private struct Entry {
+        /// Its state (nil: no such row); updated as changes apply.
+        var row: StoredRow?
+        /// True when it had a stored row when loaded (its `current_data` row is replaced on write, others inserted).
+        var stored: Bool
+        /// True when its state changed in this batch.
+        var changed: Bool
+    }
+    /// Every loaded or changed key.
+    private var entries: [SourceRowKey: Entry] = [:]
+    /// The changed keys in the order they first changed: rows are written in that order, so a snapshot chunk (read in
     /// key order) appends to the `current_data` index at its right edge instead of all over it.
     private var changedInOrder: [SourceRowKey] = []
-    /// Keys that had a stored row when loaded (their `current_data` row is replaced on write, the others inserted).
-    public private(set) var stored: Set<SourceRowKey> = []
     /// Ops in the order they are appended.
     public private(set) var ops: [PlannedOp] = []
     /// Parameter rows in order.
@@ -33,10 +38,17 @@ public struct BatchPlanner: Sendable {
         self.streamID = streamID
     }
 
+    /// The state of `key`: nil when not loaded, `.some(nil)` when there is no such row.
+    public func state(of key: SourceRowKey) -> StoredRow?? {
+        entries[key].map(\.row)
+    }
+
+    /// True when some key's state changed since the planner was made or last gave its writes.
+    public var hasChanges: Bool { !changedInOrder.isEmpty }
+
     /// Makes room for `count` more changed keys (a snapshot chunk plans thousands at once).
     public mutating func reserveCapacity(_ count: Int) {
-        rows.reserveCapacity(rows.count + count)
-        changed.reserveCapacity(changed.count + count)
+        entries.reserveCapacity(entries.count + count)
         changedInOrder.reserveCapacity(changedInOrder.count + count)
     }
 
@@ -44,10 +56,11 @@ public struct BatchPlanner: Sendable {
     public func writes() -> PlannedWrites {
         var replaced: [SourceRowKey] = []
         var saved: [(key: SourceRowKey, row: StoredRow)] = []
-        saved.reserveCapacity(changed.count)
+        saved.reserveCapacity(changedInOrder.count)
         for key in changedInOrder {
-            if stored.contains(key) { replaced.append(key) }
-            if let row = rows[key] ?? nil { saved.append((key, row)) }
+            guard let entry = entries[key] else { continue }
+            if entry.stored { replaced.append(key) }
+            if let row = entry.row { saved.append((key, row)) }
         }
         return PlannedWrites(ops: ops, parameters: parameters, replaced: replaced, saved: saved)
     }
@@ -56,11 +69,13 @@ public struct BatchPlanner: Sendable {
     /// transaction: `ops` and `parameters` start empty again, and the rows written count as stored from now on.
     public mutating func takeWrites() -> PlannedWrites {
         let planned = writes()
-        stored.subtract(changed)
-        for (key, _) in planned.saved { stored.insert(key) }
+        for key in changedInOrder {
+            guard let index = entries.index(forKey: key) else { continue }
+            entries.values[index].changed = false
+            entries.values[index].stored = entries.values[index].row != nil
+        }
         ops.removeAll(keepingCapacity: true)
         parameters.removeAll(keepingCapacity: true)
-        changed.removeAll(keepingCapacity: true)
         changedInOrder.removeAll(keepingCapacity: true)
         return planned
     }
@@ -80,7 +95,7 @@ public struct BatchPlanner: Sendable {
                 if !unchanged.isEmpty {
                     let known =
                         hasCopy[source]
-                        ?? (!truncated.contains(source.table) && (rows[source] ?? nil)?.data != nil)
+                        ?? (!truncated.contains(source.table) && entries[source]?.row?.data != nil)
                     if !known { missing.insert(source) }
                 }
                 hasCopy[source] = unchanged.isEmpty && StoredRow.needsCopy(row)
@@ -99,10 +114,10 @@ public struct BatchPlanner: Sendable {
         switch change {
         case .put(let table, let key, let oldKey, _, _):
             return ([key] + (oldKey.map { [$0] } ?? [])).map { SourceRowKey(table: table.description, key: $0) }
-                .filter { rows[$0] == nil }
+                .filter { entries[$0] == nil }
         case .delete(let table, let key):
             let source = SourceRowKey(table: table.description, key: key)
-            return rows[source] == nil ? [source] : []
+            return entries[source] == nil ? [source] : []
         case .truncate:
             return []
         }
@@ -110,10 +125,9 @@ public struct BatchPlanner: Sendable {
 
     /// Records loaded states; keys absent from `found` are recorded as missing. Already known keys are kept.
     public mutating func load(_ keys: [SourceRowKey], found: [SourceRowKey: StoredRow]) {
-        for key in keys where rows[key] == nil {
+        for key in keys where entries[key] == nil {
             let row = found[key]
-            rows[key] = .some(row)
-            if row != nil { stored.insert(key) }
+            entries[key] = Entry(row: row, stored: row != nil, changed: false)
         }
     }
 
@@ -129,14 +143,16 @@ public struct BatchPlanner: Sendable {
             remove(SourceRowKey(table: table.description, key: key))
         case .truncate(let tables):
             let names = Set(tables.map(\.description))
-            for (source, state) in rows where state != nil && names.contains(source.table) {
+            for (source, entry) in entries where entry.row != nil && names.contains(source.table) {
                 remove(source)
             }
         }
     }
 
     private mutating func put(table: SourceTable, source: SourceRowKey, row: SQLiteRow, unchanged: [String]) {
-        let previous = rows[source] ?? nil
+        // Found once: nothing below adds or removes entries before the update at the end.
+        let index = entries.index(forKey: source)
+        let previous = index.flatMap { entries.values[$0].row }
         var complete = row
         if !unchanged.isEmpty {
             if let stored = previous?.data {
@@ -185,18 +201,29 @@ public struct BatchPlanner: Sendable {
             parameters.append(PlannedParameter(source: source, lookup: old, parameters: "[]"))
         }
         let copy = StoredRow.needsCopy(complete) ? complete : nil
-        rows[source] = .some(StoredRow(buckets: memberships, lookups: lookups, data: copy, dataText: completeText))
-        markChanged(source)
+        update(
+            source, at: index, to: StoredRow(buckets: memberships, lookups: lookups, data: copy, dataText: completeText)
+        )
     }
 
-    private mutating func markChanged(_ key: SourceRowKey) {
-        if changed.insert(key).inserted { changedInOrder.append(key) }
+    /// Sets the state of `key` and marks it changed; `index` is its entry's, if it has one.
+    private mutating func update(_ key: SourceRowKey, at index: [SourceRowKey: Entry].Index?, to row: StoredRow?) {
+        if let index {
+            entries.values[index].row = row
+            if !entries.values[index].changed {
+                entries.values[index].changed = true
+                changedInOrder.append(key)
+            }
+        } else {
+            entries[key] = Entry(row: row, stored: false, changed: true)
+            changedInOrder.append(key)
+        }
     }
 
     private mutating func remove(_ source: SourceRowKey) {
-        guard let previous = rows[source] ?? nil else {
+        guard let previous = entries[source]?.row else {
             // Unknown row (never stored, or a replay of a delete already applied): nothing to remove.
-            rows[source] = .some(nil)
+            if entries[source] == nil { entries[source] = Entry(row: nil, stored: false, changed: false) }
             return
         }
         for membership in previous.buckets {
@@ -205,8 +232,7 @@ public struct BatchPlanner: Sendable {
         for lookup in previous.lookups {
             parameters.append(PlannedParameter(source: source, lookup: lookup, parameters: "[]"))
         }
-        rows[source] = .some(nil)
-        markChanged(source)
+        update(source, at: entries.index(forKey: source), to: nil)
     }
 
     private static func object(_ row: SQLiteRow) -> JSONValue {

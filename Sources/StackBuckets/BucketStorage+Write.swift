@@ -50,6 +50,15 @@ extension BucketStorage {
         }
     }
 
+    /// Like `commit(stream:planner:lsn:progress:)` for writes serialised ahead of time.
+    public func commit(stream: Int, encoded: EncodedWrites, lsn: LSN?, progress: SnapshotProgress? = nil)
+        async throws -> CommitOutcome
+    {
+        try await commit(stream: stream, lsn: lsn, progress: progress) { writer in
+            try await writer.write(encoded)
+        }
+    }
+
     /// Like `commit(stream:planner:lsn:progress:)` for a batch planned chunk by chunk: `produce` hands each chunk's
     /// writes to the writer, which writes them in the transaction while `produce` plans the next chunk.
     public func commit(

@@ -166,7 +166,8 @@ struct StreamRunner: Sendable {
 
     private func snapshot(_ progress: [SourceTable: SnapshotProgress]) async throws {
         var snapshotter = TableSnapshotter(
-            storage: storage, rules: rules, stream: streamID, snapshotGuard: snapshotGuard, logger: logger)
+            storage: storage, sourceURL: databaseURL, rules: rules, stream: streamID, snapshotGuard: snapshotGuard,
+            logger: logger)
         snapshotter.chunkSize = snapshotChunkRows
         for table in tables {
             guard let info = try await SourceTableInfo.load(table, client: storage.client, logger: logger) else {

@@ -210,14 +210,23 @@ struct ClauseCompiler {
     /// `row.value = <request value>`: one lookup value per row (none for NULL or blobs).
     static func parameterMatch(row: RowValueClause, parameter: ParameterValueClause) -> ParameterMatchClause {
         let key = parameter.key
-        return ParameterMatchClause(
+        var clause = ParameterMatchClause(
             inputParameters: [InputParameter(key: key, expands: false, clause: parameter)], unbounded: false,
             usage: parameter.usage
         ) { values throws(SQLEvaluationError) in
-            let value = try row.evaluate(values)
-            if value.isNull || !value.isJSONCompatible { return [] }
+            guard let value = try equalityValue(row, values) else { return [] }
             return [[key: value]]
         }
+        clause.equality = (key, row)
+        return clause
+    }
+
+    /// The lookup value of `row = <request value>` for one row: nil for NULL and blobs, which match nothing.
+    static func equalityValue(_ row: RowValueClause, _ values: SQLiteRow) throws(SQLEvaluationError) -> SQLiteValue? {
+        let value = try row.evaluate(values)
+        // Not a `?:`: SQLiteValue is nil-literal convertible, and there `nil` would become `.some(.null)`.
+        if value.isNull || !value.isJSONCompatible { return nil }
+        return value
     }
 
     private mutating func compileIn(_ leftClause: CompiledClause, _ rightClause: CompiledClause,

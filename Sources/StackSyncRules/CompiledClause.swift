@@ -56,6 +56,9 @@ struct ParameterMatchClause: Sendable {
     var hasError = false
     var usage: ParameterUsage
     let filterRow: @Sendable (SQLiteRow) throws(SQLEvaluationError) -> [[String: SQLiteValue]]
+    /// Set when the filter is exactly `row value = <request value>` under `key`: the row's one lookup value is then
+    /// `row` evaluated (none when NULL or a blob), with no match dictionary built per row.
+    var equality: (key: String, row: RowValueClause)?
 
     static let alwaysTrue: [[String: SQLiteValue]] = [[:]]
 }

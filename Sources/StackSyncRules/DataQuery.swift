@@ -24,6 +24,8 @@ final class DataQuery: Sendable {
     /// True when the outputs are named expressions with distinct names (no `*`): each row's output is then built
     /// column by column with no name lookups.
     let distinctExpressions: Bool
+    /// The row side of a filter that is one `row value = bucket.<the one parameter>`.
+    let equality: RowValueClause?
 
     init(
         sql: String, sourceTable: TableReference, alias: String?, outputs: [Output], filter: ParameterMatchClause,
@@ -39,6 +41,7 @@ final class DataQuery: Sendable {
         self.bucketParameterKeys = bucketParameterKeys
         self.referencedColumns = referencedColumns
         self.tablePosition = tablePosition
+        equality = filter.equality.flatMap { bucketParameterKeys == [$0.key] ? $0.row : nil }
         var names: Set<String> = []
         distinctExpressions = outputs.allSatisfy { output in
             if case .expression(let name, _) = output { return names.insert(name).inserted }
@@ -133,6 +136,11 @@ final class DataQuery: Sendable {
     )] {
         var values = row
         if sourceTable.isWildcard { values["_table_suffix"] = .text(sourceTable.suffix(of: table)) }
+        if let equality {
+            // The common `WHERE owner_id = bucket.user_id`: one value, no match dictionary.
+            guard let value = try ClauseCompiler.equalityValue(equality, values) else { return [] }
+            return [([value], try outputRow(row, values: values))]
+        }
         let matches = try filter.filterRow(values)
         if matches.isEmpty { return [] }
         let data = try outputRow(row, values: values)

@@ -61,7 +61,7 @@ import Testing
         #expect(planner.ops.map(\.op) == ["PUT", "REMOVE", "PUT"])
         #expect(planner.ops[1].rowID == "d1")
         #expect(planner.ops[2].rowID == "d2")
-        #expect(planner.rows[SourceRowKey(table: "public.documents", key: oldKey)]! == nil)
+        #expect(planner.state(of: SourceRowKey(table: "public.documents", key: oldKey))! == nil)
     }
 
     @Test func unchangedToastIsFilledFromTheStoredCopy() {
@@ -74,15 +74,15 @@ import Testing
     @Test func onlyRowsLargeEnoughForToastKeepACopy() {
         let key = SourceRowKey(table: "public.documents", key: SourceRowKey.keyText([.text("d1")]))
         let small = planned([put("d1", owner: "u1", body: "short")])
-        #expect(small.rows[key]??.data == nil)
-        #expect(small.rows[key]??.dataText == "")
-        #expect(small.rows[key]??.buckets.map(\.bucket) == [#"1#user_data["u1"]"#])
+        #expect(small.state(of: key)??.data == nil)
+        #expect(small.state(of: key)??.dataText == "")
+        #expect(small.state(of: key)??.buckets.map(\.bucket) == [#"1#user_data["u1"]"#])
         let body = String(repeating: "b", count: StoredRow.copyThreshold)
         let large = planned([put("d1", owner: "u1", body: body)])
-        #expect(large.rows[key]??.data?["body"] == .text(body))
-        #expect(large.rows[key]??.dataText == #"{"id":"d1","owner_id":"u1","body":"\#(body)"}"#)
+        #expect(large.state(of: key)??.data?["body"] == .text(body))
+        #expect(large.state(of: key)??.dataText == #"{"id":"d1","owner_id":"u1","body":"\#(body)"}"#)
         // Stored without a copy, then an unchanged marker: the row is reported for a read from the source table.
-        let parsed = StoredRow(bucketsText: small.rows[key]!!.bucketsText, lookupsText: "[]", dataText: "")
+        let parsed = StoredRow(bucketsText: small.state(of: key)!!.bucketsText, lookupsText: "[]", dataText: "")
         #expect(parsed.data == nil)
         let marked = planned([put("d1", owner: "u2", unchanged: ["body"])], stored: [key: parsed])
         #expect(marked.incompleteRows == [key])
@@ -131,7 +131,7 @@ import Testing
         #expect(first.ops.map(\.op) == ["PUT"])
         #expect(first.replaced.isEmpty)
         #expect(first.saved.map(\.key) == [key])
-        #expect(planner.ops.isEmpty && planner.changed.isEmpty)
+        #expect(planner.ops.isEmpty && !planner.hasChanges)
         // Written in an earlier chunk of the same transaction: its row is replaced, not inserted twice.
         planner.apply(put("d1", owner: "u2"))
         let second = planner.takeWrites()

@@ -33,6 +33,47 @@ struct BucketNameTests {
         #expect(compiled.buckets(for: request).map(\.name) == ["flags[1,0]"])
     }
 
+    @Test("a one-parameter equality filter gives what the general parameter match gives")
+    func equalityShortcut() throws {
+        let compiled = try rules(
+            """
+            bucket_definitions:
+              mine:
+                parameters: SELECT request.user_id() AS user_id
+                data:
+                  - SELECT id, title FROM docs WHERE owner_id = bucket.user_id
+                  - SELECT id FROM docs WHERE lower(owner_id) = bucket.user_id
+              both:
+                parameters: SELECT request.user_id() AS user_id, token_parameters.team AS team
+                data:
+                  - SELECT id FROM docs WHERE owner_id = bucket.user_id AND team = bucket.team
+            """)
+        let rows: [SQLiteRow] = [
+            ["id": "d1", "title": "t", "owner_id": "U1", "team": 1],
+            ["id": "d2", "owner_id": 7, "team": 2.5],
+            ["id": "d3", "owner_id": nil],
+            ["id": "d4", "owner_id": .blob([1, 2])],
+            ["id": "d5", "title": "no owner column"],
+            ["id": "d6", "owner_id": 1.5, "team": "x"],
+        ]
+        let queries = compiled.definitions.flatMap(\.dataQueries)
+        #expect(queries.map { $0.equality != nil } == [true, true, false])
+        for query in queries {
+            for row in rows {
+                // The general path: every match assignment, read in bucket-parameter order.
+                let general = try query.filter.filterRow(row).map { match in
+                    query.bucketParameterKeys.map { match[$0] ?? .null }
+                }
+                let evaluated = try query.evaluate(table: "docs", row: row)
+                #expect(evaluated.map(\.parameters) == general, "\(query.sql) on \(row.jsonText)")
+            }
+        }
+        // A text, integer or real owner matches, with its value as the bucket parameter; NULL, a blob and no column
+        // match nothing.
+        let owners = try rows.flatMap { try queries[0].evaluate(table: "docs", row: $0).map(\.parameters) }
+        #expect(owners == [["U1"], [7], [1.5]])
+    }
+
     @Test("lookups normalise integral reals so 1 and 1.0 match")
     func lookupNormalisation() {
         let a = ParameterLookup(definition: "d", queryID: "1", values: [1.0])

@@ -1,12 +1,13 @@
 import CLibPQ
 import Foundation
 
-/// A libpq result that is cleared when released; used only on the replication thread.
+/// A libpq result that is cleared when released; used only on the thread of its connection.
 final class PGResult {
     /// The owned `PGresult`.
     let pointer: OpaquePointer
 
-    private init(_ pointer: OpaquePointer) {
+    /// Takes ownership of `pointer`.
+    init(_ pointer: OpaquePointer) {
         self.pointer = pointer
     }
 

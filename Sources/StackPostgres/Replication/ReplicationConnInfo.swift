@@ -1,12 +1,13 @@
+import CLibPQ
 import Foundation
 
-/// libpq connection keywords for a `replication=database` connection, built from a postgres URL.
+/// libpq connection keywords, built from a postgres URL: for a `replication=database` connection, or a plain one.
 struct ReplicationConnInfo: Sendable {
     /// Keyword/value pairs for `PQconnectdbParams`, which needs no quoting.
     let parameters: [(String, String)]
 
     /// Parses `postgres://user:password@host:port/dbname?key=value`; query keys pass through to libpq.
-    init(url: String, applicationName: String = "stack-replication") throws {
+    init(url: String, applicationName: String = "stack-replication", replication: Bool = true) throws {
         guard let components = URLComponents(string: url),
             components.scheme == "postgres" || components.scheme == "postgresql"
         else { throw ReplicationConnectionError.invalidURL("expected a postgres:// or postgresql:// URL") }
@@ -36,8 +37,34 @@ struct ReplicationConnInfo: Sendable {
         if !hasApplicationName {
             parameters.append(("application_name", applicationName))
         }
-        parameters.append(("replication", "database"))
+        if replication { parameters.append(("replication", "database")) }
         self.parameters = parameters
+    }
+
+    /// Opens a blocking libpq connection with these parameters.
+    func connect() throws(ConnectFailure) -> OpaquePointer {
+        let keys = parameters.map { strdup($0.0) }
+        let values = parameters.map { strdup($0.1) }
+        defer {
+            keys.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        var keyPointers = keys.map { UnsafePointer($0) } + [nil]
+        var valuePointers = values.map { UnsafePointer($0) } + [nil]
+        guard let connection = PQconnectdbParams(&keyPointers, &valuePointers, 0) else {
+            throw ConnectFailure(detail: "libpq could not allocate a connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = PGResult.connectionMessage(connection)
+            PQfinish(connection)
+            throw ConnectFailure(detail: message)
+        }
+        return connection
+    }
+
+    /// Why libpq could not connect (its message, which never includes the password).
+    struct ConnectFailure: Error {
+        let detail: String
     }
 
     /// Host, port and database for logs (never the password).

@@ -201,21 +201,11 @@ final class ReplicationWorker: @unchecked Sendable {
     }
 
     private func open(_ info: ReplicationConnInfo) throws {
-        let keys = info.parameters.map { strdup($0.0) }
-        let values = info.parameters.map { strdup($0.1) }
-        defer {
-            keys.forEach { free($0) }
-            values.forEach { free($0) }
-        }
-        var keyPointers = keys.map { UnsafePointer($0) } + [nil]
-        var valuePointers = values.map { UnsafePointer($0) } + [nil]
-        guard let connection = PQconnectdbParams(&keyPointers, &valuePointers, 0) else {
-            throw ReplicationConnectionError.connectFailed("libpq could not allocate a connection")
-        }
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let message = PGResult.connectionMessage(connection)
-            PQfinish(connection)
-            throw ReplicationConnectionError.connectFailed(message)
+        let connection: OpaquePointer
+        do throws(ReplicationConnInfo.ConnectFailure) {
+            connection = try info.connect()
+        } catch {
+            throw ReplicationConnectionError.connectFailed(error.detail)
         }
         self.connection = connection
         condition.lock()
