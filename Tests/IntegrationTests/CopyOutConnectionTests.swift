@@ -57,6 +57,26 @@ struct CopyOutConnectionTests {
         await #expect(throws: StackError.self) { try await source.copyOut { _ in "SELECT 1" } }
     }
 
+    @Test("cancelling the reading task cancels the COPY on the server, and the connection stays usable")
+    func cancellation() async throws {
+        let database = try await TestPostgres.shared().makeDatabase(prefix: "copyout")
+        let source = try await CopyOutConnection.connect(url: database.url)
+        let started = ContinuousClock.now
+        let reading = Task { try await source.copyOut { _ in "SELECT pg_sleep(60)" } }
+        try await Task.sleep(for: .milliseconds(300))
+        reading.cancel()
+        do {
+            _ = try await reading.value
+            Issue.record("a cancelled COPY returned rows")
+        } catch let error as StackError {
+            #expect(error.code == "STACK-R044")
+            #expect(error.message.contains("57014"))  // query_canceled
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(try await source.copyOut { _ in "SELECT 2" } == Array("2\n".utf8))
+        await source.close()
+    }
+
     @Test("a server that is not there is a clear connect error without the password")
     func connectFailure() async throws {
         let port = try PortProbe.freePort()
