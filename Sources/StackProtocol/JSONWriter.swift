@@ -17,6 +17,13 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Forgets everything written, keeping the allocated capacity (a writer reused for many lines grows once).
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        needsComma.removeAll(keepingCapacity: true)
+        pendingValueAfterKey = false
+    }
+
     /// Opens an object (as a value or array element).
     public mutating func beginObject() {
         separate()

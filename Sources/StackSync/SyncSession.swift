@@ -286,8 +286,13 @@ final class SyncSession: Sendable {
 }
 
 /// NDJSON lines collected and written in large buffers (the socket's backpressure applies on each write).
+///
+/// The writer and the outgoing buffer are reused from flush to flush: a download's lines grow the writer to about
+/// a line's size once, where a fresh writer per flush grew by doubling each time (copying what it held) and touched
+/// new pages every time (a quarter of the writer's time went to page faults).
 struct LineOutput {
     private var writer: JSONWriter
+    private var buffer: ByteBuffer
     private let limit: Int
     private let counters: SyncCounters
     // PowerSync embeds op data as objects unless the request says `raw_data: true` (client cores always do).
@@ -298,6 +303,7 @@ struct LineOutput {
         self.counters = counters
         self.dataForm = dataForm
         writer = JSONWriter(capacity: limit + 4096)
+        buffer = ByteBufferAllocator().buffer(capacity: limit + 4096)
     }
 
     mutating func append(_ line: SyncLine) {
@@ -311,8 +317,10 @@ struct LineOutput {
 
     mutating func flush(to body: inout any ResponseBodyWriter) async throws {
         guard !writer.bytes.isEmpty else { return }
-        let buffer = ByteBuffer(bytes: writer.bytes)
-        writer = JSONWriter(capacity: limit + 4096)
+        // Still held by the channel if the last write is not out yet: then `clear` allocates a new buffer.
+        buffer.clear()
+        buffer.writeBytes(writer.bytes)
+        writer.reset()
         try await body.write(buffer)
         counters.bytesSent.add(buffer.readableBytes, ordering: .relaxed)
     }

@@ -27,4 +27,29 @@ import Testing
         let decoded = try JSONDecoder().decode(String.self, from: Data(Self.quoted(text).utf8))
         #expect(decoded == text)
     }
+
+    /// A writer reset in the middle of an object writes the next value as a fresh writer would (no stray comma,
+    /// no pending key), and keeps its capacity.
+    @Test func resetStartsOverWithTheCapacityKept() {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("a")
+        writer.string(String(repeating: "x", count: 10_000))
+        writer.key("b")
+        let capacity = writer.bytes.capacity
+        writer.reset()
+        #expect(writer.bytes.isEmpty)
+        #expect(writer.bytes.capacity == capacity)
+        writer.beginArray()
+        writer.integer(1)
+        writer.string("two")
+        writer.endArray()
+        var fresh = JSONWriter()
+        fresh.beginArray()
+        fresh.integer(1)
+        fresh.string("two")
+        fresh.endArray()
+        #expect(writer.bytes == fresh.bytes)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"[1,"two"]"#)
+    }
 }
