@@ -287,12 +287,14 @@ final class SyncSession: Sendable {
 
 /// NDJSON lines collected and written in large buffers (the socket's backpressure applies on each write).
 ///
-/// The writer and the outgoing buffer are reused from flush to flush: a download's lines grow the writer to about
-/// a line's size once, where a fresh writer per flush grew by doubling each time (copying what it held) and touched
-/// new pages every time (a quarter of the writer's time went to page faults).
+/// Within a burst (a download's `flushIfFull`s) the writer and the outgoing buffer are reused: the lines grow them to
+/// about a line's size once, where a fresh writer per flush grew by doubling each time (copying what it held) and
+/// touched new pages every time (a quarter of the writer's time went to page faults). `flush` ends a burst: the
+/// stream is about to wait, so it gives back what a download grew, and an idle stream holds no more than the initial
+/// reservation (a thousand idle streams must stay small).
 struct LineOutput {
     private var writer: JSONWriter
-    private var buffer: ByteBuffer
+    private var buffer = ByteBuffer()
     private let limit: Int
     private let counters: SyncCounters
     // PowerSync embeds op data as objects unless the request says `raw_data: true` (client cores always do).
@@ -303,19 +305,29 @@ struct LineOutput {
         self.counters = counters
         self.dataForm = dataForm
         writer = JSONWriter(capacity: limit + 4096)
-        buffer = ByteBufferAllocator().buffer(capacity: limit + 4096)
     }
+
+    /// Bytes of capacity held between writes (for tests).
+    var heldCapacity: Int { writer.bytes.capacity + buffer.capacity }
 
     mutating func append(_ line: SyncLine) {
         line.write(to: &writer, dataForm: dataForm)
         writer.newline()
     }
 
+    /// Writes the lines once they fill the buffer, keeping the capacity for the next ones.
     mutating func flushIfFull(to body: inout any ResponseBodyWriter) async throws {
-        if writer.bytes.count >= limit { try await flush(to: &body) }
+        if writer.bytes.count >= limit { try await write(to: &body) }
     }
 
+    /// Writes what is buffered and gives back capacity grown beyond the initial reservation.
     mutating func flush(to body: inout any ResponseBodyWriter) async throws {
+        try await write(to: &body)
+        if writer.bytes.capacity > limit + 4096 { writer = JSONWriter(capacity: limit + 4096) }
+        buffer = ByteBuffer()
+    }
+
+    private mutating func write(to body: inout any ResponseBodyWriter) async throws {
         guard !writer.bytes.isEmpty else { return }
         // Still held by the channel if the last write is not out yet: then `clear` allocates a new buffer.
         buffer.clear()
