@@ -109,30 +109,32 @@ public struct StackConnector: Sendable {
         -> SyncLineSequence
     {
         let url = credentials.endpoint + "/sync/stream"
-        var http = HTTPClientRequest(url: url)
-        http.method = .POST
-        http.headers.add(name: "Authorization", value: "Token " + credentials.token)
-        http.headers.add(name: "Content-Type", value: "application/json")
-        http.headers.add(name: "Accept", value: "application/x-ndjson")
-        http.body = .bytes(ByteBuffer(bytes: request.jsonBytes()))
-        let response: HTTPClientResponse
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Token " + credentials.token)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: "application/x-ndjson")
+        let body: ReadAheadBody
+        let head: HTTPResponseHead
         do {
-            response = try await self.http.execute(http, deadline: .distantFuture)
+            let request = try HTTPClient.Request(
+                url: url, method: .POST, headers: headers, body: .bytes(request.jsonBytes()))
+            body = ReadAheadBody(client: http, request: request)
+            head = try await body.head()
         } catch {
             throw ClientError.network(url: url, detail: Self.describe(error))
         }
-        guard response.status.code == 200 else {
-            let body = (try? await response.body.collect(upTo: 1 << 20)).map { Data($0.readableBytesView) } ?? Data()
-            let error = try? JSONDecoder().decode(ServiceErrorBody.self, from: body)
-            if response.status.code == 401 {
+        guard head.status.code == 200 else {
+            let text = (try? await body.collect(upTo: 1 << 20)).map { Data($0.readableBytesView) } ?? Data()
+            let error = try? JSONDecoder().decode(ServiceErrorBody.self, from: text)
+            if head.status.code == 401 {
                 throw ClientError.unauthorized(
                     url: url, reason: error.map { "\($0.error.code): \($0.error.description)" })
             }
             throw ClientError.http(
-                url: url, status: Int(response.status.code), code: error?.error.code,
+                url: url, status: Int(head.status.code), code: error?.error.code,
                 detail: error?.error.description)
         }
-        return SyncLineSequence(body: response.body, url: url)
+        return SyncLineSequence(body: body, url: url)
     }
 
     private func authenticate<Body: Encodable>(path: String, body: Body) async throws -> AuthSessionResponse {

@@ -6,12 +6,12 @@ import StackProtocol
 public struct SyncLineSequence: AsyncSequence, Sendable {
     /// Lines.
     public typealias Element = SyncLine
-    let body: HTTPClientResponse.Body
+    let body: ReadAheadBody
     let url: String
 
     /// Iterates lines; ends when the server closes the stream.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var chunks: HTTPClientResponse.Body.AsyncIterator
+        let body: ReadAheadBody
         let url: String
         var reader = SyncLineReader()
         var buffered: [SyncLine] = []
@@ -26,14 +26,15 @@ public struct SyncLineSequence: AsyncSequence, Sendable {
                     return buffered[position]
                 }
                 if finished { return nil }
-                let chunk: ByteBuffer?
+                let chunks: [ByteBuffer]?
                 do {
-                    chunk = try await chunks.next()
+                    chunks = try await body.next()
                 } catch {
                     throw ClientError.network(url: url, detail: StackConnector.describe(error))
                 }
-                if let chunk {
-                    buffered = try reader.push(chunk.readableBytesView)
+                if let chunks {
+                    buffered = []
+                    for chunk in chunks { buffered += try reader.push(chunk.readableBytesView) }
                 } else {
                     finished = true
                     buffered = try reader.finish().map { [$0] } ?? []
@@ -45,6 +46,6 @@ public struct SyncLineSequence: AsyncSequence, Sendable {
 
     /// Starts iterating.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(chunks: body.makeAsyncIterator(), url: url)
+        AsyncIterator(body: body, url: url)
     }
 }

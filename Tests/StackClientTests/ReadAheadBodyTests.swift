@@ -1,0 +1,147 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import StackClient
+
+/// The sync stream's response body, read ahead of its consumer, against a real HTTP server on loopback.
+@Suite struct ReadAheadBodyTests {
+    /// The byte at `offset` of a test body: a pattern that a lost, repeated or reordered chunk breaks.
+    static func pattern(_ offset: Int) -> UInt8 { UInt8(truncatingIfNeeded: offset &* 31 &+ offset / 8192) }
+
+    static func chunk(at offset: Int, size: Int) -> ByteBuffer {
+        ByteBuffer(bytes: (offset..<offset + size).map(pattern))
+    }
+
+    /// Runs a server whose `/body` answers with `respond`, for the duration of `body`.
+    static func serve<T: Sendable>(
+        _ respond: @escaping @Sendable () -> ResponseBody, _ body: @Sendable (String) async throws -> T
+    ) async throws -> T {
+        let router = Router()
+        router.get("/body") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: respond())
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let application = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: ScriptedServer.quietLogger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await application.run()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            let result = try await body("http://127.0.0.1:\(port)/body")
+            group.cancelAll()
+            return result
+        }
+    }
+
+    @Test("a 2 MB body arrives whole and in order, several chunks per call once the consumer falls behind")
+    func wholeAndInOrder() async throws {
+        let size = 2 << 20
+        let piece = 8192
+        let (received, largestTake) = try await Self.serve({
+            ResponseBody { writer in
+                for offset in stride(from: 0, to: size, by: piece) {
+                    try await writer.write(Self.chunk(at: offset, size: piece))
+                }
+                try await writer.finish(nil)
+            }
+        }) { url in
+            let body = ReadAheadBody(
+                client: StackConnector.deviceHTTPClient, request: try HTTPClient.Request(url: url), limit: 1 << 20)
+            #expect(try await body.head().status == .ok)
+            var received = 0
+            var largestTake = 0
+            var mismatch: Int?
+            while let chunks = try await body.next() {
+                largestTake = max(largestTake, chunks.count)
+                for chunk in chunks {
+                    for (index, byte) in chunk.readableBytesView.enumerated()
+                    where mismatch == nil && byte != Self.pattern(received + index) {
+                        mismatch = received + index
+                    }
+                    received += chunk.readableBytes
+                }
+                // A slow consumer (SQLite storing a line): the event loop goes on reading meanwhile.
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(mismatch == nil, "first wrong byte at \(mismatch ?? -1)")
+            return (received, largestTake)
+        }
+        #expect(received == size)
+        #expect(largestTake > 1)
+    }
+
+    @Test("reading stops at the limit while the consumer waits, goes on when it takes, and dropping the body cancels")
+    func backpressureAndCancel() async throws {
+        let limit = 256 << 10
+        let written = Atomic<Int>(0)
+        let serverDone = Atomic<Bool>(false)
+        try await Self.serve({
+            ResponseBody { writer in
+                defer { serverDone.store(true, ordering: .releasing) }
+                var offset = 0
+                // An endless body (a live sync stream): ends only when the client goes away.
+                while true {
+                    try await writer.write(Self.chunk(at: offset, size: 16384))
+                    offset += 16384
+                    written.store(offset, ordering: .releasing)
+                }
+            }
+        }) { url in
+            var body: ReadAheadBody? = ReadAheadBody(
+                client: StackConnector.deviceHTTPClient, request: try HTTPClient.Request(url: url), limit: limit)
+            _ = try await body?.head()
+            _ = try await body?.next()
+            // Let the event loop read as far as it will: the limit, plus at most one read (64 KB) that was under way.
+            try await Task.sleep(for: .milliseconds(500))
+            let held = body?.bufferedBytes ?? 0
+            #expect(held >= limit)
+            #expect(held <= limit + (64 << 10))
+            // The server's writes stall on the full socket: it is far less than a second's worth of loopback ahead.
+            let stalled = written.load(ordering: .acquiring)
+            try await Task.sleep(for: .milliseconds(300))
+            let moved = written.load(ordering: .acquiring) - stalled
+            #expect(moved < 64 << 20)
+            let taken = try await body?.next()?.reduce(0) { $0 + $1.readableBytes } ?? 0
+            #expect(taken == held)
+            // Taking the chunks resumed reading: more arrives.
+            var more = 0
+            while more == 0 { more = try await body?.next()?.count ?? 0 }
+            body = nil
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !serverDone.load(ordering: .acquiring), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let done = serverDone.load(ordering: .acquiring)
+            #expect(done, "the server still writes after the body was dropped")
+        }
+    }
+
+    @Test("cancelling a consumer that waits for the next chunk ends the wait with an error")
+    func cancelWhileWaiting() async throws {
+        try await Self.serve({
+            ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "first"))
+                try await Task.sleep(for: .seconds(60))
+            }
+        }) { url in
+            let body = ReadAheadBody(client: StackConnector.deviceHTTPClient, request: try HTTPClient.Request(url: url))
+            _ = try await body.head()
+            #expect(try await body.next()?.first.map { String(buffer: $0) } == "first")
+            let waiting = Task { try await body.next() }
+            try await Task.sleep(for: .milliseconds(100))
+            let start = ContinuousClock.now
+            waiting.cancel()
+            await #expect(throws: (any Error).self) { try await waiting.value }
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+}
