@@ -22,7 +22,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
-        .executableTarget(name: "stack", dependencies: ["StackCLI"]),
+        .executableTarget(name: "stack", dependencies: ["StackCLI", "StackClient"]),
         .target(
             name: "StackCLI",
             dependencies: [
@@ -64,13 +64,14 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         .target(name: "CStackSystem"),
+        .target(name: "CStackSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "StackPGOutput", dependencies: ["StackCore"]),
         .target(name: "StackProtocol", dependencies: ["StackCore"]),
         .target(
             name: "StackClient",
             dependencies: [
-                "StackConfig", "StackCore", "StackProtocol",
+                "CStackSQLite", "StackConfig", "StackCore", "StackProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,5 +1,7 @@
+import CStackSQLite
 import Foundation
 import GRDB
+import GRDBSQLite
 import StackConfig
 import StackCore
 
@@ -46,6 +48,16 @@ public final class ClientDatabase: Sendable {
         self.schema = ClientSchema(schema)
         try Self.migrator.migrate(queue)
         try queue.write { db in try self.installSchema(db) }
+    }
+
+    /// Turns off SQLite's memory statistics for the whole process; call it before any database is opened (after that,
+    /// SQLite refuses and this returns false).
+    ///
+    /// SQLite counts every allocation under one process-wide mutex unless told not to: 4–6% of a 138k-row initial
+    /// sync's CPU (2.73–2.82 s instead of 2.84–2.98 s from a replayed stream). Nothing in stack reads the counts.
+    @discardableResult
+    public static func disableMemoryStatistics() -> Bool {
+        stack_sqlite_disable_memstatus() == SQLITE_OK
     }
 
     /// Runs `updates` in one write transaction with a fresh CRUD transaction id, so every `ps_crud` entry it

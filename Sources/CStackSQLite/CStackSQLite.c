@@ -1,0 +1,4 @@
+#include "CStackSQLite.h"
+#include <sqlite3.h>
+
+int stack_sqlite_disable_memstatus(void) { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
