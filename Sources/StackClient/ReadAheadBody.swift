@@ -7,9 +7,10 @@ import Synchronization
 ///
 /// AsyncHTTPClient's async body keeps a single chunk (at most 64 KB) waiting: the socket is read again only after the
 /// consumer took that chunk and the request reached the event loop, so a download paid two thread hand-offs per
-/// 64 KB. A 151 MB initial sync spent about 1 s of its 1.5 s of reading waiting for chunks served from a local file.
-/// Here the event loop keeps reading while fewer than `limit` bytes wait, and the consumer takes everything that
-/// arrived at once; past `limit` reading stops until the consumer catches up (backpressure reaches the server).
+/// 64 KB (2,300 round trips for a 151 MB initial sync). Here the event loop keeps reading while fewer than `limit`
+/// bytes wait, and the consumer takes everything that arrived at once; past `limit` reading stops until the consumer
+/// catches up (backpressure reaches the server). A 138k-row initial sync against a local stack: 2.77–2.91 s instead of
+/// 2.90–2.98 s (4 alternating pairs); the stack's CPU fell a little too (1.11–1.17 s from 1.18–1.23 s).
 ///
 /// The body ends with `nil` from `next()`, or an error. Dropping the last reference cancels the request.
 final class ReadAheadBody: Sendable {
