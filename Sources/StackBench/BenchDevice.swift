@@ -35,8 +35,8 @@ struct BenchDevices {
         return User(id: session.user.id, sessionToken: token)
     }
 
-    /// A fresh device (new SQLite file) signed in as `user`.
-    func device(_ name: String, user: User) throws -> SyncClient {
+    /// A fresh device (new SQLite file) signed in as `user`, talking to the stack or to `apiBaseURL`.
+    func device(_ name: String, user: User, apiBaseURL: String? = nil) throws -> SyncClient {
         let path = directory + "/\(name).sqlite"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let database = try ClientDatabase(path: path, schema: schema)
@@ -45,7 +45,7 @@ struct BenchDevices {
         var logger = Logger(label: "stack.bench.device")
         logger.logLevel = .critical
         return SyncClient(
-            database: database, connector: connector,
+            database: database, connector: apiBaseURL.map { StackConnector(apiBaseURL: $0) } ?? connector,
             retry: RetryPolicy(initialDelay: .milliseconds(50), maxDelay: .seconds(1)), logger: logger)
     }
 }

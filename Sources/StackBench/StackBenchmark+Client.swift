@@ -78,6 +78,31 @@ extension StackBenchmark {
             }
             sqliteRates.append(try plainSQLiteInsert(same, path: devices.directory + "/plain-\(round).sqlite"))
         }
+        // The same download with the server's side taken out: recorded once, replayed from memory on loopback.
+        let credentials = try await devices.connector.fetchCredentials(sessionToken: user.sessionToken)
+        let replay = ReplayServer(
+            stream: try await ReplayServer.record(
+                syncURL: credentials.endpoint, token: credentials.token, client: StackConnector.deviceHTTPClient),
+            userID: user.id)
+        var replayRates: [Double] = []
+        for round in 1...options.runs {
+            progress(
+                "client only: a fresh device applies the recorded stream of \(rows) rows, round \(round)/\(options.runs)"
+            )
+            let seconds = try await replay.serve { url in
+                let device = try devices.device("replay-\(round)", user: user, apiBaseURL: url)
+                settleDisk()
+                let start = ContinuousClock.now
+                let report = try await device.syncOnce()
+                let seconds = (ContinuousClock.now - start).seconds
+                let stored = try device.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM bench_docs") }
+                guard stored == rows, report.appliedCheckpoint != nil else {
+                    throw BenchError("the replaying device holds \(stored ?? 0) rows after sync, expected \(rows)")
+                }
+                return seconds
+            }
+            replayRates.append(Double(rows) / seconds)
+        }
         let figures = [
             BenchFigure(
                 "snapshot_rows_per_s", "snapshot: \(rows) existing rows, stream created to first checkpoint",
@@ -89,6 +114,11 @@ extension StackBenchmark {
             BenchFigure(
                 "client_apply_rows_per_s", "client apply: fresh device, \(rows) rows downloaded and applied to SQLite",
                 applyRates, unit: "rows/s", baseline: "plain SQLite bulk insert of the same rows",
+                baselineValue: BenchFigure.median(sqliteRates)),
+            BenchFigure(
+                "client_replay_rows_per_s",
+                "client only: fresh device, the same \(rows) rows from a recorded stream replayed on loopback",
+                replayRates, unit: "rows/s", baseline: "plain SQLite bulk insert of the same rows",
                 baselineValue: BenchFigure.median(sqliteRates)),
             BenchFigure(
                 "baseline_sqlite_insert_rows_per_s", "baseline: plain SQLite bulk insert (one transaction)",

@@ -8,7 +8,7 @@ struct BenchCommandTests {
     static let figureIDs: Set<String> = [
         "startup_s", "idle_rss_mib", "streams_rss_mib", "streams_cpu_percent",
         "snapshot_rows_per_s", "baseline_copy_table_rows_per_s",
-        "client_apply_rows_per_s", "baseline_sqlite_insert_rows_per_s",
+        "client_apply_rows_per_s", "client_replay_rows_per_s", "baseline_sqlite_insert_rows_per_s",
         "replication_rows_per_s", "baseline_insert_rows_per_s",
         "replication_tx_rows_per_s", "baseline_tx_rows_per_s",
         "initial_sync_ops_per_s", "initial_sync_mb_per_s", "baseline_copy_rows_per_s",
@@ -20,8 +20,8 @@ struct BenchCommandTests {
 
     /// Figures compared with a same-run baseline.
     static let ratioIDs: Set<String> = [
-        "snapshot_rows_per_s", "client_apply_rows_per_s", "replication_rows_per_s", "replication_tx_rows_per_s",
-        "initial_sync_ops_per_s", "upload_rows_per_s", "lag_p50_ms", "lag_p99_ms",
+        "snapshot_rows_per_s", "client_apply_rows_per_s", "client_replay_rows_per_s", "replication_rows_per_s",
+        "replication_tx_rows_per_s", "initial_sync_ops_per_s", "upload_rows_per_s", "lag_p50_ms", "lag_p99_ms",
     ]
 
     @Test("--quick --json --kill-loop 1 runs every figure and prints valid JSON with each one, spread and ratio")
@@ -58,7 +58,8 @@ struct BenchCommandTests {
         }
         // Spread over --runs: the repeated figures carry one sample per run.
         for id in [
-            "startup_s", "upload_rows_per_s", "snapshot_rows_per_s", "client_apply_rows_per_s", "e2e_p99_ms",
+            "startup_s", "upload_rows_per_s", "snapshot_rows_per_s", "client_apply_rows_per_s",
+            "client_replay_rows_per_s", "e2e_p99_ms",
             "lag_p99_ms", "lag_rate_tx_per_s", "replication_tx_rows_per_s",
         ] {
             #expect(byID[id]?["samples"] as? Int == 2, "\(id)")
