@@ -27,7 +27,8 @@ extension SyncStorage {
               WHERE w.row_type = t.row_type AND w.row_id = t.row_id ORDER BY w.op_id DESC LIMIT 1)
             """
         let newOps = Self.newOps(placeholders, op: "t", bucket: "b")
-        if try scansForWinners(db, names) {
+        let bulk = try scansForWinners(db, names)
+        if bulk {
             // Most of the oplog is new (an initial sync): one pass over the row index finds the rows with more than
             // one op, instead of a lookup per new op.
             try db.execute(
@@ -68,7 +69,10 @@ extension SyncStorage {
         var changes = AppliedChanges()
         changes.rows = try collectChanges(db, tables: known, direct: direct, names: names, limit: changeLimit)
         let winners = "ps_apply_winners a JOIN ps_oplog o ON o.rowid = a.src"
-        let written = try copyDirectRows(db, newOps: newOps, names: names, known: known)
+        let written =
+            bulk
+            ? try copyDirectRowsByType(db, direct: direct, names: names, known: known)
+            : try copyDirectRows(db, newOps: newOps, names: names, known: known)
         for table in known {
             let data = "\"" + ClientSchema.dataTable(table) + "\""
             try db.execute(
@@ -175,6 +179,34 @@ extension SyncStorage {
                 try untyped.run()
             }
             written += 1
+        }
+        return written
+    }
+
+    /// The same copy for a checkpoint that brings most of the oplog (an initial sync): one `INSERT … SELECT` per type
+    /// through the row index. No row passes through Swift, and each table's id index is appended to in id order
+    /// instead of written at random. For the 138,529 rows (118 MB of JSON) of `stack seed --scale 100`: 0.43–0.45 s
+    /// in the `sqlite3` shell, where the pass in op order took 0.66–0.87 s. (With few new ops the row index would
+    /// walk every stored op of each type: the pass in op order reads only the new ones.)
+    private func copyDirectRowsByType(_ db: Database, direct: DirectRows, names: [String], known: [String]) throws
+        -> Int
+    {
+        var written = 0
+        for table in known {
+            let data = "\"" + ClientSchema.dataTable(table) + "\""
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO \(data)(id, data) SELECT t.row_id, t.data FROM \(direct.from())",
+                arguments: StatementArguments([table] + names))
+            written += db.changesCount
+        }
+        let types = try String.fetchAll(db, sql: "SELECT DISTINCT row_type FROM ps_oplog INDEXED BY ps_oplog_row")
+        for type in types where !known.contains(type) {
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO ps_untyped(type, id, data)
+                      SELECT t.row_type, t.row_id, t.data FROM \(direct.from())
+                    """, arguments: StatementArguments([type] + names))
+            written += db.changesCount
         }
         return written
     }
