@@ -62,15 +62,7 @@ extension StackBenchmark {
         for round in 1...options.runs {
             progress("client apply: a fresh device syncs \(rows) rows into SQLite, round \(round)/\(options.runs)")
             let device = try devices.device("apply-\(round)", user: user)
-            settleDisk()
-            let start = ContinuousClock.now
-            let report = try await device.syncOnce()
-            let seconds = (ContinuousClock.now - start).seconds
-            let stored = try device.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM bench_docs") }
-            guard stored == rows, report.appliedCheckpoint != nil else {
-                throw BenchError("the device holds \(stored ?? 0) rows after sync, expected \(rows)")
-            }
-            applyRates.append(Double(rows) / seconds)
+            applyRates.append(Double(rows) / (try await timedInitialSync(device, rows: rows)))
             let same = try device.database.read { db in
                 try Row.fetchAll(db, sql: "SELECT id, title, content FROM bench_docs").map {
                     [$0[0] as String, $0[1] as String, $0[2] as String]
@@ -90,16 +82,8 @@ extension StackBenchmark {
                 "client only: a fresh device applies the recorded stream of \(rows) rows, round \(round)/\(options.runs)"
             )
             let seconds = try await replay.serve { url in
-                let device = try devices.device("replay-\(round)", user: user, apiBaseURL: url)
-                settleDisk()
-                let start = ContinuousClock.now
-                let report = try await device.syncOnce()
-                let seconds = (ContinuousClock.now - start).seconds
-                let stored = try device.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM bench_docs") }
-                guard stored == rows, report.appliedCheckpoint != nil else {
-                    throw BenchError("the replaying device holds \(stored ?? 0) rows after sync, expected \(rows)")
-                }
-                return seconds
+                try await timedInitialSync(
+                    try devices.device("replay-\(round)", user: user, apiBaseURL: url), rows: rows)
             }
             replayRates.append(Double(rows) / seconds)
         }
@@ -125,6 +109,19 @@ extension StackBenchmark {
                 sqliteRates, unit: "rows/s"),
         ]
         return (stack, figures)
+    }
+
+    /// Seconds a fresh device takes to sync and apply its first checkpoint, which must bring `rows` bench rows.
+    static func timedInitialSync(_ device: SyncClient, rows: Int) async throws -> Double {
+        settleDisk()
+        let start = ContinuousClock.now
+        let report = try await device.syncOnce()
+        let seconds = (ContinuousClock.now - start).seconds
+        let stored = try device.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM bench_docs") }
+        guard stored == rows, report.appliedCheckpoint != nil else {
+            throw BenchError("the device holds \(stored ?? 0) rows after sync, expected \(rows)")
+        }
+        return seconds
     }
 
     /// Writes out the page cache's dirty pages, so a timed section does not pay for the writeback of the ones before

@@ -24,22 +24,7 @@ import Testing
         router.get("/body") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: respond())
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: ScriptedServer.quietLogger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await application.run()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            let port = await iterator.next() ?? 0
-            let result = try await body("http://127.0.0.1:\(port)/body")
-            group.cancelAll()
-            return result
-        }
+        return try await ScriptedServer.serve(router) { base in try await body(base + "/body") }
     }
 
     @Test("a 2 MB body arrives whole and in order, several chunks per call once the consumer falls behind")

@@ -41,7 +41,7 @@ actor ScriptedServer {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    func router() -> Router<BasicRequestContext> {
+    nonisolated func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/api/powersync/config") { _, _ in
             Self.json(#"{"powersyncUrl":"\#(await self.baseURL)","userId":"u1"}"#)
@@ -103,11 +103,21 @@ actor ScriptedServer {
 
     /// Runs the server on an ephemeral port for the duration of `body`.
     func serve<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+        try await Self.serve(router()) { url in
+            await self.setBaseURL(url)
+            return try await body(url)
+        }
+    }
+
+    /// Runs `router` on an ephemeral loopback port for the duration of `body`, which gets the base URL.
+    static func serve<T: Sendable>(
+        _ router: Router<BasicRequestContext>, _ body: @Sendable (String) async throws -> T
+    ) async throws -> T {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
-            router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: Self.quietLogger)
+            logger: quietLogger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await application.run()
@@ -115,9 +125,7 @@ actor ScriptedServer {
             }
             var iterator = ports.makeAsyncIterator()
             let port = await iterator.next() ?? 0
-            let url = "http://127.0.0.1:\(port)"
-            setBaseURL(url)
-            let result = try await body(url)
+            let result = try await body("http://127.0.0.1:\(port)")
             group.cancelAll()
             return result
         }
