@@ -185,9 +185,9 @@ extension SyncStorage {
 
     /// The same copy for a checkpoint that brings most of the oplog (an initial sync): one `INSERT … SELECT` per type
     /// through the row index. No row passes through Swift, and each table's id index is appended to in id order
-    /// instead of written at random. For the 138,529 rows (118 MB of JSON) of `stack seed --scale 100`: 0.43–0.45 s
-    /// in the `sqlite3` shell, where the pass in op order took 0.66–0.87 s. (With few new ops the row index would
-    /// walk every stored op of each type: the pass in op order reads only the new ones.)
+    /// instead of written at random. For the 138,529 rows (118 MB of JSON) of `stack seed --scale 100` these
+    /// statements take 0.43–0.45 s in the `sqlite3` shell; the pass in op order took 0.66–0.87 s in the client. (With
+    /// few new ops the row index would walk every stored op of each type: the pass in op order reads only new ones.)
     private func copyDirectRowsByType(_ db: Database, direct: DirectRows, names: [String], known: [String]) throws
         -> Int
     {
