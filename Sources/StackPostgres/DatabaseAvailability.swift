@@ -7,14 +7,17 @@ import _ConnectionPoolModule
 ///
 /// PostgresNIO's pool queues a request for up to a minute while it cannot connect (then its circuit breaker fails
 /// every request until the next reconnect attempt, which backs off up to a minute; neither is configurable in 1.33).
-/// This gate asks the network instead, with a bare TCP connect to the server's port, at most once a second: while a
-/// request waits longer than `probeAfter`, after a request failed for a reason other than its statement, and before
-/// each request while an outage is suspected.
+/// This gate asks the server instead, at most once a second: while a request waits longer than `probeAfter`, after a
+/// request failed for a reason other than its statement, and before each request while an outage is suspected.
 ///
-/// Down means the connect was refused or has no route, which a stopped server answers at once however loaded the
-/// machine is. A connect that times out, or a server that accepts and then answers with an error, counts as up: a
-/// loaded machine's slow requests must not turn into 503s (a Postgres-protocol probe did exactly that in CI, where a
-/// handshake can take seconds).
+/// Down means an answer that says so: the server refuses sessions because it is shutting down or starting up
+/// (`ServerPing.rejecting`), or the TCP connect is refused or has no route, which a stopped server answers at once
+/// however loaded the machine is. No answer within the timeout counts as up: a loaded machine's slow requests must
+/// not turn into 503s (a probe that counted a slow handshake as down did exactly that in CI).
+///
+/// A server shutting down matters most to replication: its walsender waits for the stack to confirm the last WAL
+/// before Postgres can stop, while the pool waits for Postgres to take connections again. Both would wait until
+/// `pg_ctl`'s timeout; `abandoningWhenUnreachable` lets the stream's storage writes give up instead.
 public actor DatabaseAvailability {
     private let probe: @Sendable () async -> Bool
     private let probeAfter: Duration
@@ -24,13 +27,22 @@ public actor DatabaseAvailability {
     /// How long a client should wait before retrying (`Retry-After`, seconds).
     public static let retryAfterSeconds = 5
 
-    /// A gate probing `url`'s host and port with a TCP connect (2 s timeout, which counts as reachable).
+    /// A gate probing `url`'s server with `ServerPing` and, when that gets no answer, a TCP connect to tell a refused
+    /// port from a slow one (2 s timeouts, which count as reachable).
     public init(url: DatabaseURL, logger: Logger, probeAfter: Duration = .seconds(1)) {
         self.init(probeAfter: probeAfter) {
-            let outcome = await PortProbe.connect(host: url.host, port: url.port, timeout: .seconds(2))
-            guard case .refused(let reason) = outcome else { return true }
-            logger.debug("database port refused", metadata: ["reason": "\(reason)"])
-            return false
+            switch await ServerPing.ping(url) {
+            case .accepting:
+                return true
+            case .rejecting:
+                logger.debug("database refuses sessions (shutting down or starting up)")
+                return false
+            case .noResponse:
+                let outcome = await PortProbe.connect(host: url.host, port: url.port, timeout: .seconds(2))
+                guard case .refused(let reason) = outcome else { return true }
+                logger.debug("database port refused", metadata: ["reason": "\(reason)"])
+                return false
+            }
         }
     }
 
@@ -59,6 +71,16 @@ public actor DatabaseAvailability {
             if await !isReachable(fresh: true) { throw DatabaseUnavailable() }
             throw error
         }
+    }
+
+    /// Runs `work` against the watchdog alone: throws `DatabaseUnavailable` when `work` runs longer than `probeAfter`
+    /// and a probe then says Postgres is down, cancelling `work` (a pool lease waiting for a connection ends at once;
+    /// statements on a server that went down fail) without waiting for it. Otherwise returns or rethrows what `work`
+    /// did, unchanged. For work that must not outlive an outage, such as replication's storage writes.
+    public nonisolated func abandoningWhenUnreachable<T: Sendable>(
+        _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await race(work)
     }
 
     // `work` against a watchdog that probes every `probeAfter` while it runs. The first outcome answers the caller

@@ -15,6 +15,7 @@ public struct ReplicationService: Service {
     let config: StackConfig
     let storage: BucketStorage
     let databaseURL: String
+    let availability: DatabaseAvailability
     let waitUntilReady: @Sendable () async throws -> Void
     let onCheckpoint: @Sendable (Checkpoint) async -> Void
     let onFailure: @Sendable (String) async -> Void
@@ -27,7 +28,7 @@ public struct ReplicationService: Service {
     /// `waitUntilReady` returns once migrations and the publication are in place; `onCheckpoint` runs after every
     /// checkpoint of a replicated stream (the first one makes stack ready); `control` takes rules changes.
     public init(
-        config: StackConfig, storage: BucketStorage, databaseURL: String,
+        config: StackConfig, storage: BucketStorage, databaseURL: String, availability: DatabaseAvailability,
         waitUntilReady: @escaping @Sendable () async throws -> Void,
         onCheckpoint: @escaping @Sendable (Checkpoint) async -> Void,
         onFailure: @escaping @Sendable (String) async -> Void = { _ in }, control: ReplicationControl? = nil,
@@ -38,6 +39,7 @@ public struct ReplicationService: Service {
         self.config = config
         self.storage = storage
         self.databaseURL = databaseURL
+        self.availability = availability
         self.waitUntilReady = waitUntilReady
         self.onCheckpoint = onCheckpoint
         self.control = control

@@ -61,19 +61,16 @@ struct StreamConsumer {
 
     // PowerSync commits at the last commit of each received chunk: many small transactions share one storage
     // transaction, and the LSN is confirmed only after that transaction committed.
+    //
+    // Storage writes give up when Postgres goes away: while it shuts down, its walsender waits for this stream to
+    // confirm the WAL it sent, and a write waiting for the pool to reconnect would keep it waiting until pg_ctl's
+    // timeout. Giving up ends the stream, whose connection then closes; what was not confirmed is replayed.
     private mutating func flush() async throws {
+        let runner = self.runner
         if let lsn = pendingLSN {
-            let snapshotGuard = runner.snapshotGuard
-            let outcome: CommitOutcome
-            if snapshotGuard.isActive {
-                // While tables are still being copied, snapshot chunks must see which rows this commit wrote.
-                outcome = try await snapshotGuard.exclusively {
-                    let outcome = try await write(pending, lsn: lsn)
-                    snapshotGuard.recordStreamWrites(pending)
-                    return outcome
-                }
-            } else {
-                outcome = try await write(pending, lsn: lsn)
+            let changes = pending
+            let outcome = try await runner.availability.abandoningWhenUnreachable {
+                try await runner.commit(changes, lsn: lsn)
             }
             connection.confirm(lsn)
             persisted = lsn
@@ -83,9 +80,24 @@ struct StreamConsumer {
         }
         if let lsn = keepaliveLSN {
             keepaliveLSN = nil
-            let outcome = try await runner.storage.keepalive(stream: runner.streamID, lsn: lsn)
+            let outcome = try await runner.availability.abandoningWhenUnreachable {
+                try await runner.storage.keepalive(stream: runner.streamID, lsn: lsn)
+            }
             if lsn > persisted { connection.confirm(lsn) }
             if outcome.checkpoint != nil { await runner.onCommit(outcome) }
+        }
+    }
+}
+
+extension StreamRunner {
+    /// Writes one batch of the stream's changes and the LSN they end at, in one storage transaction.
+    fileprivate func commit(_ changes: [RowChange], lsn: LSN) async throws -> CommitOutcome {
+        guard snapshotGuard.isActive else { return try await write(changes, lsn: lsn) }
+        // While tables are still being copied, snapshot chunks must see which rows this commit wrote.
+        return try await snapshotGuard.exclusively {
+            let outcome = try await write(changes, lsn: lsn)
+            snapshotGuard.recordStreamWrites(changes)
+            return outcome
         }
     }
 
@@ -94,17 +106,17 @@ struct StreamConsumer {
     private func write(_ changes: [RowChange], lsn: LSN) async throws -> CommitOutcome {
         let start = ContinuousClock.now
         var planning = Duration.zero
-        var planner = BatchPlanner(rules: runner.rules, streamID: runner.streamID)
-        let outcome = try await runner.storage.commit(stream: runner.streamID, lsn: lsn) { writer in
+        var planner = BatchPlanner(rules: rules, streamID: streamID)
+        let outcome = try await storage.commit(stream: streamID, lsn: lsn) { writer in
             for first in stride(from: 0, to: max(changes.count, 1), by: Self.chunkChanges) {
                 let chunk = Array(changes[first..<min(first + Self.chunkChanges, changes.count)])
                 let planStart = ContinuousClock.now
                 let incomplete = planner.incompleteRows.count
-                try await runner.storage.plan(chunk, into: &planner, stream: runner.streamID) { changes, missing in
+                try await storage.plan(chunk, into: &planner, stream: streamID) { changes, missing in
                     try await fillingUnchangedColumns(changes, incomplete: missing)
                 }
                 if planner.incompleteRows.count > incomplete {
-                    runner.logger.warning(
+                    logger.warning(
                         "unchanged TOAST values without a stored copy or a source row; columns left out",
                         metadata: ["replication.rows": "\(planner.incompleteRows.count - incomplete)"])
                 }
@@ -113,11 +125,11 @@ struct StreamConsumer {
             }
         }
         for error in planner.errors.prefix(5) {
-            runner.logger.warning(
+            logger.warning(
                 "sync rule evaluation failed for a row",
                 metadata: ["sync.definition": "\(error.definition)", "error": "\(error.message)"])
         }
-        runner.logger.debug(
+        logger.debug(
             "replication batch written",
             metadata: [
                 "replication.changes": "\(changes.count)", "replication.ops": "\(outcome.opCount)",
@@ -144,11 +156,11 @@ struct StreamConsumer {
             else { continue }
             if infos[table] == nil {
                 infos[table] = .some(
-                    try await SourceTableInfo.load(table, client: runner.storage.client, logger: runner.logger))
+                    try await SourceTableInfo.load(table, client: storage.client, logger: logger))
             }
             guard let info = infos[table] ?? nil,
                 let current = try await info.currentValues(
-                    of: unchanged, keyedLike: row, client: runner.storage.client, logger: runner.logger)
+                    of: unchanged, keyedLike: row, client: storage.client, logger: logger)
             else { continue }
             for name in unchanged { row[name] = current[name] }
             result[index] = .put(table: table, key: key, oldKey: oldKey, row: row, unchanged: [])

@@ -13,6 +13,8 @@ struct StreamRunner: Sendable {
     let rules: SyncRules
     let streamID: Int
     let databaseURL: String
+    /// Tells when Postgres is down, so that storage writes stop waiting for it (see `StreamConsumer.flush`).
+    let availability: DatabaseAvailability
     let publication: String
     let tables: [SourceTable]
     let logger: Logger

@@ -204,6 +204,7 @@ private struct SupervisorState {
         let (sink, onCheckpoint) = (self.sink, service.onCheckpoint)
         let runner = StreamRunner(
             storage: service.storage, rules: compiled, streamID: id, databaseURL: service.databaseURL,
+            availability: service.availability,
             publication: service.config.sync.publication, tables: tables[record.rulesHash] ?? [], logger: logger,
             onCommit: { outcome in
                 if let checkpoint = outcome.checkpoint { await onCheckpoint(checkpoint) }

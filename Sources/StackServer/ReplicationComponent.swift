@@ -29,6 +29,7 @@ struct ReplicationComponent: StackComponent {
         return [
             ReplicationService(
                 config: context.config, storage: storage, databaseURL: context.databaseURL.urlString,
+                availability: context.availability,
                 waitUntilReady: { try await gate.wait(for: ["database"]) },
                 onCheckpoint: { checkpoint in
                     if await gate.detail(of: "replication") == nil {
@@ -47,7 +48,8 @@ struct ReplicationComponent: StackComponent {
         let gate = context.gate
         return [
             CompactionService(
-                storage: storage, every: .seconds(seconds), waitUntilReady: { try await gate.wait(for: ["replication"]) },
+                storage: storage, every: .seconds(seconds),
+                waitUntilReady: { try await gate.wait(for: ["replication"]) },
                 logger: context.logger)
         ]
     }

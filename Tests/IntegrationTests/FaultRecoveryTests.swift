@@ -52,7 +52,8 @@ struct FaultRecoveryTests {
                     Self.rows($0).count == 220
                 }
                 let expected = Set(
-                    (1...100).map { "before-\($0)" } + (0..<20).map { "during-\($0)" } + (1...100).map { "after-\($0)" })
+                    (1...100).map { "before-\($0)" } + (0..<20).map { "during-\($0)" } + (1...100).map { "after-\($0)" }
+                )
                 #expect(Set(Self.rows(model).keys) == expected)
                 #expect(model.duplicates.isEmpty, "\(model.duplicates.prefix(5))")
                 #expect(model.mismatches.isEmpty)
@@ -68,6 +69,99 @@ struct FaultRecoveryTests {
                     Self.rows($0).count == 220
                 }
                 #expect(Self.rows(fresh) == Self.rows(model))
+            }
+        }
+    }
+
+    @Test(
+        "Postgres stopped while replication receives a large transaction: the stream gives up, the server stops, rows arrive once"
+    )
+    func postgresStopDuringLargeTransaction() async throws {
+        try await Self.withCluster { cluster in
+            let database = try await cluster.makeDatabase(prefix: "restart")
+            try await withTestStack(yaml: Self.streamYAML, database: database) { stack in
+                let url = database.databaseURL
+                let token = SyncStreamTests.token("user-a", stack: stack)
+                try await execute(url, Self.insertDocuments("before", count: 100, owner: "user-a"))
+                var model = ClientModel()
+                _ = try await Self.follow(stack.endpoints.syncURL, token: token, model: &model) {
+                    Self.rows($0).count == 100
+                }
+
+                // The walsender is still decoding and sending this transaction when the server terminates the
+                // stack's storage connections, so the stream writes its batch while Postgres refuses new sessions.
+                // The walsender waits for the stack to confirm that WAL before Postgres can stop; a write waiting
+                // for the pool to reconnect kept both waiting past pg_ctl's timeout.
+                let count = 30_000
+                try await execute(url, Self.insertDocuments("big", count: count, owner: "user-a"))
+                let started = ContinuousClock.now
+                try await Self.restart(cluster, stopTimeout: 30)
+                print("postgres stop during a large transaction: restarted in \(started.duration(to: .now))")
+
+                _ = try await Self.follow(stack.endpoints.syncURL, token: token, model: &model, timeout: .seconds(90)) {
+                    Self.rows($0).count == count + 100
+                }
+                #expect(Self.rows(model).count == count + 100)
+                #expect(model.duplicates.isEmpty, "\(model.duplicates.prefix(5))")
+                #expect(model.mismatches.isEmpty)
+                let counts = try await scalar(
+                    url, "SELECT count(*) || '/' || count(DISTINCT row_id) FROM powersync.bucket_data")
+                #expect(counts == "\(count + 100)/\(count + 100)")
+            }
+        }
+    }
+
+    @Test("ServerPing and the availability gate: a server that refuses sessions while it shuts down counts as down")
+    func pingDuringShutdown() async throws {
+        try await Self.withCluster { cluster in
+            let database = try await cluster.makeDatabase(prefix: "ping")
+            let url = database.databaseURL
+            #expect(await ServerPing.ping(url) == .accepting)
+            var wrongPassword = url
+            wrongPassword.password = "not-the-password"
+            #expect(await ServerPing.ping(wrongPassword) == .accepting, "the server answers before authentication")
+
+            // A smart shutdown waits for open sessions and refuses new ones meanwhile (SQLSTATE 57P03).
+            let session = try await PostgresConnection.connect(
+                configuration: .init(
+                    host: url.host, port: url.port, username: url.user, password: url.password,
+                    database: url.database, tls: .disable), id: 1, logger: testLogger)
+            let managed = cluster.managed
+            let stopping = try await blocking {
+                try ProcessRunner.run(
+                    managed.binaries.path("pg_ctl"), ["stop", "-D", managed.dataDir, "-m", "smart", "-W"],
+                    asUser: managed.runAs)
+            }
+            #expect(stopping.status == 0, "\(stopping.output)")
+            let answer = try await eventually(timeout: .seconds(20)) {
+                await ServerPing.ping(url)
+            } until: {
+                $0 != .accepting
+            }
+            #expect(answer == .rejecting)
+
+            // A fresh pool cannot connect: its lease would wait a minute. The gate gives up within seconds.
+            let gate = DatabaseAvailability(url: url, logger: testLogger, probeAfter: .milliseconds(200))
+            let waited = ContinuousClock.now
+            await #expect(throws: DatabaseUnavailable.self) {
+                try await PostgresClient.withClient(url, logger: testLogger) { client in
+                    try await gate.abandoningWhenUnreachable {
+                        try await client.query("SELECT 1", logger: testLogger)
+                    }
+                }
+            }
+            #expect(waited.duration(to: .now) < .seconds(30), "the gate answered, not the pool")
+
+            try await session.close()
+            let stopped = try await eventually(timeout: .seconds(30)) {
+                await ServerPing.ping(url)
+            } until: {
+                $0 == .noResponse
+            }
+            #expect(stopped == .noResponse)
+            // The port is closed, so the gate refuses at once.
+            await #expect(throws: DatabaseUnavailable.self) {
+                try await gate.abandoningWhenUnreachable { try await Task.sleep(for: .seconds(60)) }
             }
         }
     }
@@ -152,7 +246,9 @@ struct FaultRecoveryTests {
 
     // MARK: JWKS endpoint unavailable
 
-    @Test("JWKS endpoint down for a while: tokens with a known kid keep verifying; back with a new key, its kid is accepted")
+    @Test(
+        "JWKS endpoint down for a while: tokens with a known kid keep verifying; back with a new key, its kid is accepted"
+    )
     func jwksEndpointOutage() async throws {
         let keyA = ECSigner(kid: "key-a")
         let keyB = ECSigner(kid: "key-b")
@@ -195,7 +291,8 @@ struct FaultRecoveryTests {
                 #expect(accepted == 200)
                 #expect(try await Self.syncedRows(sync, token: keyB.token(sub: "user-a", audience: audience)) == 10)
                 // Key A left the JWKS: its tokens are refused now.
-                let old = try await SyncStreamConnection.open(sync, token: keyA.token(sub: "user-a", audience: audience))
+                let old = try await SyncStreamConnection.open(
+                    sync, token: keyA.token(sub: "user-a", audience: audience))
                 old.close()
                 #expect(old.status == 401, "\(old.errorBody ?? "")")
             }
@@ -233,7 +330,8 @@ struct FaultRecoveryTests {
                 try await execute(
                     url, "INSERT INTO filler SELECT g FROM generate_series(1, 300000) AS g", "TRUNCATE filler",
                     "SELECT pg_switch_wal()", "CHECKPOINT")
-                return try await scalar(url, "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '\(oldSlot)'")
+                return try await scalar(
+                    url, "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '\(oldSlot)'")
                     == "lost"
             }
             try #require(lost, "the slot was not invalidated")
@@ -415,7 +513,8 @@ struct FaultRecoveryTests {
         try await PostgresClient.withClient(url, logger: testLogger) { client in
             for id in ids {
                 try await client.query(
-                    "INSERT INTO documents (id, title, owner_id) VALUES (\(id), 'single', \(owner))", logger: testLogger)
+                    "INSERT INTO documents (id, title, owner_id) VALUES (\(id), 'single', \(owner))", logger: testLogger
+                )
             }
         }
     }
@@ -456,7 +555,8 @@ struct FaultRecoveryTests {
         for index in 0..<count {
             let id = String(format: "up-%04d", index)
             try database.write { db in
-                try db.execute(sql: "INSERT INTO documents (id, title) VALUES (?, ?)", arguments: [id, "upload \(index)"])
+                try db.execute(
+                    sql: "INSERT INTO documents (id, title) VALUES (?, ?)", arguments: [id, "upload \(index)"])
             }
             ids.append(id)
         }
@@ -479,13 +579,14 @@ struct FaultRecoveryTests {
 
     /// `pg_ctl stop -m <mode>` then start, on the same port. `fast` is what `pg_ctl restart` does: the walsender
     /// waits for the stack to confirm everything sent before the server stops, so the stack must give up its
-    /// stream when its storage writes fail (it once kept waiting on a killed connection and the shutdown hung).
-    static func restart(_ cluster: TestPostgres, mode: String = "fast") async throws {
+    /// stream when its storage writes fail or cannot start (it once kept waiting on a killed connection, and later on
+    /// the pool's reconnect, and the shutdown hung).
+    static func restart(_ cluster: TestPostgres, mode: String = "fast", stopTimeout: Int = 60) async throws {
         try await blocking {
             let managed = cluster.managed
             let stopped = try ProcessRunner.run(
-                managed.binaries.path("pg_ctl"), ["stop", "-D", managed.dataDir, "-m", mode, "-w", "-t", "60", "-s"],
-                asUser: managed.runAs)
+                managed.binaries.path("pg_ctl"),
+                ["stop", "-D", managed.dataDir, "-m", mode, "-w", "-t", "\(stopTimeout)", "-s"], asUser: managed.runAs)
             guard stopped.status == 0 else {
                 throw SyncTestError("pg_ctl stop -m \(mode) failed (exit \(stopped.status)): \(stopped.output)")
             }
@@ -525,7 +626,8 @@ struct UploadBlocker: Sendable {
             tls: .disable)
         let holder = Task {
             defer { lockedContinuation.finish() }
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: testLogger)
+            let connection = try await PostgresConnection.connect(
+                configuration: configuration, id: 1, logger: testLogger)
             do {
                 try await connection.query("BEGIN", logger: testLogger)
                 try await connection.query("LOCK TABLE documents IN SHARE MODE", logger: testLogger)

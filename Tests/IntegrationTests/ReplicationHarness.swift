@@ -82,7 +82,9 @@ final class ReplicationHarness: @unchecked Sendable {
     /// Starts the replication service.
     func start(snapshotChunkRows: Int = 10_000) {
         let service = ReplicationService(
-            config: config, storage: storage, databaseURL: database.url, waitUntilReady: {}, onCheckpoint: { _ in },
+            config: config, storage: storage, databaseURL: database.url,
+            availability: DatabaseAvailability(url: database.databaseURL, logger: logger), waitUntilReady: {},
+            onCheckpoint: { _ in },
             snapshotChunkRows: snapshotChunkRows, logger: logger)
         serviceTask = Task { try await service.run() }
     }

@@ -1,0 +1,49 @@
+import CLibPQ
+import Foundation
+
+/// What a Postgres server says when asked whether it takes connections (libpq's `PQping`).
+///
+/// It answers without a password or a valid user: the server speaks before authentication. A server that is shutting
+/// down, starting up or recovering from a crash accepts the TCP connection and then refuses the session
+/// (SQLSTATE 57P03), which a bare TCP connect cannot tell from a server that is up.
+public enum ServerPing: Sendable, Equatable {
+    /// The server takes connections (it asked for authentication, or refused for another reason, such as too many
+    /// connections).
+    case accepting
+    /// The server runs but takes no connections now: it is shutting down, starting up or recovering.
+    case rejecting
+    /// No answer: nothing listens there, or it did not answer within the timeout.
+    case noResponse
+
+    /// Pings `url`'s server (host, port, user and database only: never the password). Blocks a thread of its own
+    /// for at most `timeoutSeconds` (libpq's `connect_timeout`, at least 2).
+    public static func ping(_ url: DatabaseURL, timeoutSeconds: Int = 2) async -> ServerPing {
+        var parameters = [
+            ("host", url.host), ("port", String(url.port)), ("user", url.user), ("dbname", url.database),
+            ("connect_timeout", String(max(timeoutSeconds, 2))), ("application_name", "stack-ping"),
+        ]
+        if let sslMode = url.sslMode { parameters.append(("sslmode", sslMode)) }
+        let keywords = parameters
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: ping(keywords))
+            }
+        }
+    }
+
+    private static func ping(_ parameters: [(String, String)]) -> ServerPing {
+        let keys = parameters.map { strdup($0.0) }
+        let values = parameters.map { strdup($0.1) }
+        defer {
+            keys.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        var keyPointers = keys.map { UnsafePointer($0) } + [nil]
+        var valuePointers = values.map { UnsafePointer($0) } + [nil]
+        switch PQpingParams(&keyPointers, &valuePointers, 0) {
+        case PQPING_OK: return .accepting
+        case PQPING_REJECT: return .rejecting
+        default: return .noResponse
+        }
+    }
+}
