@@ -32,18 +32,10 @@ public enum ServerPing: Sendable, Equatable {
     }
 
     private static func ping(_ parameters: [(String, String)]) -> ServerPing {
-        let keys = parameters.map { strdup($0.0) }
-        let values = parameters.map { strdup($0.1) }
-        defer {
-            keys.forEach { free($0) }
-            values.forEach { free($0) }
-        }
-        var keyPointers = keys.map { UnsafePointer($0) } + [nil]
-        var valuePointers = values.map { UnsafePointer($0) } + [nil]
-        switch PQpingParams(&keyPointers, &valuePointers, 0) {
-        case PQPING_OK: return .accepting
-        case PQPING_REJECT: return .rejecting
-        default: return .noResponse
+        switch withLibPQParameters(parameters, { PQpingParams($0, $1, 0) }) {
+        case PQPING_OK: .accepting
+        case PQPING_REJECT: .rejecting
+        default: .noResponse
         }
     }
 }

@@ -31,83 +31,59 @@ struct FaultRecoveryTests {
     @Test(
         "Postgres restarted while a client streams: the stack reconnects, the client resumes, every row arrives once")
     func postgresRestartDuringStreaming() async throws {
-        try await Self.withCluster { cluster in
-            let database = try await cluster.makeDatabase(prefix: "restart")
-            try await withTestStack(yaml: Self.streamYAML, database: database) { stack in
-                let url = database.databaseURL
-                let token = SyncStreamTests.token("user-a", stack: stack)
-                try await execute(url, Self.insertDocuments("before", count: 100, owner: "user-a"))
-                var model = ClientModel()
-                _ = try await Self.follow(stack.endpoints.syncURL, token: token, model: &model) {
-                    Self.rows($0).count == 100
-                }
+        try await Self.withFollowedStack { cluster, stack, url, token, model in
+            // Single-row transactions committed just before the server goes down: replication may not have
+            // read them yet, and the stream is open.
+            try await Self.insertEach(url, (0..<20).map { "during-\($0)" }, owner: "user-a")
+            try await Self.restart(cluster)
+            try await execute(url, Self.insertDocuments("after", count: 100, owner: "user-a"))
 
-                // Single-row transactions committed just before the server goes down: replication may not have
-                // read them yet, and the stream is open.
-                try await Self.insertEach(url, (0..<20).map { "during-\($0)" }, owner: "user-a")
-                try await Self.restart(cluster)
-                try await execute(url, Self.insertDocuments("after", count: 100, owner: "user-a"))
-
-                let reconnects = try await Self.follow(stack.endpoints.syncURL, token: token, model: &model) {
-                    Self.rows($0).count == 220
-                }
-                let expected = Set(
-                    (1...100).map { "before-\($0)" } + (0..<20).map { "during-\($0)" } + (1...100).map { "after-\($0)" }
-                )
-                #expect(Set(Self.rows(model).keys) == expected)
-                #expect(model.duplicates.isEmpty, "\(model.duplicates.prefix(5))")
-                #expect(model.mismatches.isEmpty)
-                print("postgres restart during streaming: the client reconnected \(reconnects) time(s)")
-                // Storage holds one op per row: nothing replicated twice around the restart.
-                let counts = try await scalar(
-                    url, "SELECT count(*) || '/' || count(DISTINCT row_id) FROM powersync.bucket_data")
-                #expect(counts == "220/220")
-
-                // A client starting now gets the same rows.
-                var fresh = ClientModel()
-                _ = try await Self.follow(stack.endpoints.syncURL, token: token, model: &fresh) {
-                    Self.rows($0).count == 220
-                }
-                #expect(Self.rows(fresh) == Self.rows(model))
+            let reconnects = try await Self.follow(stack.endpoints.syncURL, token: token, model: &model) {
+                Self.rows($0).count == 220
             }
+            let expected = Set(
+                (1...100).map { "before-\($0)" } + (0..<20).map { "during-\($0)" } + (1...100).map { "after-\($0)" }
+            )
+            #expect(Set(Self.rows(model).keys) == expected)
+            #expect(model.duplicates.isEmpty, "\(model.duplicates.prefix(5))")
+            #expect(model.mismatches.isEmpty)
+            print("postgres restart during streaming: the client reconnected \(reconnects) time(s)")
+            // Storage holds one op per row: nothing replicated twice around the restart.
+            let counts = try await scalar(
+                url, "SELECT count(*) || '/' || count(DISTINCT row_id) FROM powersync.bucket_data")
+            #expect(counts == "220/220")
+
+            // A client starting now gets the same rows.
+            var fresh = ClientModel()
+            _ = try await Self.follow(stack.endpoints.syncURL, token: token, model: &fresh) {
+                Self.rows($0).count == 220
+            }
+            #expect(Self.rows(fresh) == Self.rows(model))
         }
     }
 
-    @Test(
-        "Postgres stopped while replication receives a large transaction: the stream gives up, the server stops, rows arrive once"
-    )
+    @Test("Postgres stopped while replication receives a large transaction: it stops at once, rows arrive once")
     func postgresStopDuringLargeTransaction() async throws {
-        try await Self.withCluster { cluster in
-            let database = try await cluster.makeDatabase(prefix: "restart")
-            try await withTestStack(yaml: Self.streamYAML, database: database) { stack in
-                let url = database.databaseURL
-                let token = SyncStreamTests.token("user-a", stack: stack)
-                try await execute(url, Self.insertDocuments("before", count: 100, owner: "user-a"))
-                var model = ClientModel()
-                _ = try await Self.follow(stack.endpoints.syncURL, token: token, model: &model) {
-                    Self.rows($0).count == 100
-                }
+        try await Self.withFollowedStack { cluster, stack, url, token, model in
+            // The walsender is still decoding and sending this transaction when the server terminates the
+            // stack's storage connections, so the stream writes its batch while Postgres refuses new sessions.
+            // The walsender waits for the stack to confirm that WAL before Postgres can stop; a write waiting
+            // for the pool to reconnect kept both waiting past pg_ctl's timeout.
+            let count = 30_000
+            try await execute(url, Self.insertDocuments("big", count: count, owner: "user-a"))
+            let started = ContinuousClock.now
+            try await Self.restart(cluster, stopTimeout: 30)
+            print("postgres stop during a large transaction: restarted in \(started.duration(to: .now))")
 
-                // The walsender is still decoding and sending this transaction when the server terminates the
-                // stack's storage connections, so the stream writes its batch while Postgres refuses new sessions.
-                // The walsender waits for the stack to confirm that WAL before Postgres can stop; a write waiting
-                // for the pool to reconnect kept both waiting past pg_ctl's timeout.
-                let count = 30_000
-                try await execute(url, Self.insertDocuments("big", count: count, owner: "user-a"))
-                let started = ContinuousClock.now
-                try await Self.restart(cluster, stopTimeout: 30)
-                print("postgres stop during a large transaction: restarted in \(started.duration(to: .now))")
-
-                _ = try await Self.follow(stack.endpoints.syncURL, token: token, model: &model, timeout: .seconds(90)) {
-                    Self.rows($0).count == count + 100
-                }
-                #expect(Self.rows(model).count == count + 100)
-                #expect(model.duplicates.isEmpty, "\(model.duplicates.prefix(5))")
-                #expect(model.mismatches.isEmpty)
-                let counts = try await scalar(
-                    url, "SELECT count(*) || '/' || count(DISTINCT row_id) FROM powersync.bucket_data")
-                #expect(counts == "\(count + 100)/\(count + 100)")
+            _ = try await Self.follow(stack.endpoints.syncURL, token: token, model: &model, timeout: .seconds(90)) {
+                Self.rows($0).count == count + 100
             }
+            #expect(Self.rows(model).count == count + 100)
+            #expect(model.duplicates.isEmpty, "\(model.duplicates.prefix(5))")
+            #expect(model.mismatches.isEmpty)
+            let counts = try await scalar(
+                url, "SELECT count(*) || '/' || count(DISTINCT row_id) FROM powersync.bucket_data")
+            #expect(counts == "\(count + 100)/\(count + 100)")
         }
     }
 
@@ -561,6 +537,24 @@ struct FaultRecoveryTests {
             ids.append(id)
         }
         return ids
+    }
+
+    /// A stack on a new database of a dedicated cluster, and a follower that has synced user-a's 100 `before-N`
+    /// documents (`url` is the database's, `token` user-a's).
+    static func withFollowedStack(
+        _ body: (TestPostgres, TestStack, DatabaseURL, String, inout ClientModel) async throws -> Void
+    ) async throws {
+        try await withCluster { cluster in
+            let database = try await cluster.makeDatabase(prefix: "restart")
+            try await withTestStack(yaml: streamYAML, database: database) { stack in
+                let url = database.databaseURL
+                let token = SyncStreamTests.token("user-a", stack: stack)
+                try await execute(url, insertDocuments("before", count: 100, owner: "user-a"))
+                var model = ClientModel()
+                _ = try await follow(stack.endpoints.syncURL, token: token, model: &model) { rows($0).count == 100 }
+                try await body(cluster, stack, url, token, &model)
+            }
+        }
     }
 
     /// A dedicated cluster (restarting or starving the shared one would break other tests), stopped afterwards.

@@ -83,10 +83,15 @@ import Testing
                 client: StackConnector.deviceHTTPClient, request: try HTTPClient.Request(url: url), limit: limit)
             _ = try await body?.head()
             _ = try await body?.next()
-            // Let the event loop read as far as it will: the limit, plus at most one read (64 KB) that was under way.
-            try await Task.sleep(for: .milliseconds(500))
+            // The event loop reads up to the limit (however long a loaded machine takes), plus at most one read
+            // (64 KB) that was under way, and then stops while the consumer takes nothing.
+            let filled = ContinuousClock.now + .seconds(30)
+            while (body?.bufferedBytes ?? 0) < limit, ContinuousClock.now < filled {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect((body?.bufferedBytes ?? 0) >= limit)
+            try await Task.sleep(for: .milliseconds(300))
             let held = body?.bufferedBytes ?? 0
-            #expect(held >= limit)
             #expect(held <= limit + (64 << 10))
             // The server's writes stall on the full socket: it is far less than a second's worth of loopback ahead.
             let stalled = written.load(ordering: .acquiring)

@@ -43,15 +43,7 @@ struct ReplicationConnInfo: Sendable {
 
     /// Opens a blocking libpq connection with these parameters.
     func connect() throws(ConnectFailure) -> OpaquePointer {
-        let keys = parameters.map { strdup($0.0) }
-        let values = parameters.map { strdup($0.1) }
-        defer {
-            keys.forEach { free($0) }
-            values.forEach { free($0) }
-        }
-        var keyPointers = keys.map { UnsafePointer($0) } + [nil]
-        var valuePointers = values.map { UnsafePointer($0) } + [nil]
-        guard let connection = PQconnectdbParams(&keyPointers, &valuePointers, 0) else {
+        guard let connection = withLibPQParameters(parameters, { PQconnectdbParams($0, $1, 0) }) else {
             throw ConnectFailure(detail: "libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
@@ -71,5 +63,23 @@ struct ReplicationConnInfo: Sendable {
     var logDescription: String {
         let values = Dictionary(parameters, uniquingKeysWith: { _, last in last })
         return "\(values["host"] ?? "localhost"):\(values["port"] ?? "5432")/\(values["dbname"] ?? "")"
+    }
+}
+
+/// Calls `body` with `parameters` as the NULL-terminated keyword and value arrays of libpq's `…Params` functions.
+func withLibPQParameters<Result>(
+    _ parameters: [(String, String)],
+    _ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<UnsafePointer<CChar>?>) -> Result
+) -> Result {
+    let keys = parameters.map { strdup($0.0) }
+    let values = parameters.map { strdup($0.1) }
+    defer {
+        keys.forEach { free($0) }
+        values.forEach { free($0) }
+    }
+    let keyPointers = keys.map { UnsafePointer($0) } + [nil]
+    let valuePointers = values.map { UnsafePointer($0) } + [nil]
+    return keyPointers.withUnsafeBufferPointer { keys in
+        valuePointers.withUnsafeBufferPointer { values in body(keys.baseAddress!, values.baseAddress!) }
     }
 }
