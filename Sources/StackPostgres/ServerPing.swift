@@ -18,16 +18,13 @@ public enum ServerPing: Sendable, Equatable {
     /// Pings `url`'s server (host, port, user and database only: never the password). Blocks a thread of its own
     /// for at most `timeoutSeconds` (libpq's `connect_timeout`, at least 2).
     public static func ping(_ url: DatabaseURL, timeoutSeconds: Int = 2) async -> ServerPing {
-        var parameters = [
-            ("host", url.host), ("port", String(url.port)), ("user", url.user), ("dbname", url.database),
-            ("connect_timeout", String(max(timeoutSeconds, 2))), ("application_name", "stack-ping"),
-        ]
-        if let sslMode = url.sslMode { parameters.append(("sslmode", sslMode)) }
-        let keywords = parameters
+        let parameters =
+            [
+                ("host", url.host), ("port", String(url.port)), ("user", url.user), ("dbname", url.database),
+                ("connect_timeout", String(max(timeoutSeconds, 2))), ("application_name", "stack-ping"),
+            ] + (url.sslMode.map { [("sslmode", $0)] } ?? [])
         return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(returning: ping(keywords))
-            }
+            Thread.detachNewThread { continuation.resume(returning: ping(parameters)) }
         }
     }
 
